@@ -1,0 +1,111 @@
+// The wire: what the server sends and the client reads. The client imports these types;
+// nothing here may import server runtime code.
+
+export type Role = 'viewer' | 'responder' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'responder', 'admin'];
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'mitigated' | 'resolved';
+export type Severity = 'critical' | 'warning' | 'info';
+export type EntrySource = 'docker' | 'prometheus' | 'alertmanager' | 'user' | 'supervisor' | 'system';
+
+export interface Incident {
+  id: string;
+  title: string;
+  service: string;
+  host: string;
+  status: IncidentStatus;
+  severity: Severity;
+  openedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  mitigatedAt?: string;
+  resolvedAt?: string;
+  lastEventAt: string;
+  sources: string[];
+}
+
+export interface TimelineEntry {
+  id: string;
+  incidentId: string;
+  at: string;
+  source: EntrySource;
+  kind: string;
+  message: string;
+  actor?: string;
+  data: unknown;
+}
+
+export interface IncidentWithTimeline extends Incident {
+  timeline: TimelineEntry[];
+}
+
+export interface Container {
+  id: string;
+  name: string;
+  host: string;
+  project?: string;
+  service?: string;
+  image: string;
+  state: string;
+  health?: string;
+  supervised: boolean;
+  restartCount: number;
+  startedAt?: string;
+}
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface LoginResponse {
+  user: PublicUser;
+  csrfToken: string;
+}
+
+export type SourceState = 'up' | 'down' | 'connecting' | 'disabled';
+
+export interface SourceStatus {
+  source: string;
+  host?: string;
+  state: SourceState;
+  detail?: string;
+  since: string;
+}
+
+export interface ReadyReport {
+  ready: boolean;
+  store: { kind: 'mongodb' | 'embedded'; state: 'up' | 'down'; detail?: string };
+  sources: SourceStatus[];
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** socket.io events the server emits; the one declaration both ends use. */
+export interface ServerToClientEvents {
+  'incident:upsert': (incident: Incident) => void;
+  'timeline:append': (entry: TimelineEntry) => void;
+  'container:update': (container: Container) => void;
+  'source:status': (status: SourceStatus) => void;
+  'server:hello': (hello: { serverTime: string; user: PublicUser }) => void;
+}
+
+export interface SyncResult {
+  incidents: Incident[];
+  entries: TimelineEntry[];
+  serverTime: string;
+}
+
+/** socket.io events the client emits. */
+export interface ClientToServerEvents {
+  sync: (request: { since: string }, ack: (result: SyncResult | { error: string }) => void) => void;
+}

@@ -1,0 +1,176 @@
+// The repository interface. Two implementations: MongoDB (store/mongo) and embedded SQLite
+// (store/sqlite). One contract test suite runs against both.
+import type { Incident, IncidentStatus, Role, TimelineEntry } from '../contract/index.ts';
+import type { Signal } from '../domain/signal.ts';
+
+export type StoreKind = 'mongodb' | 'embedded';
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: string;
+  disabled?: boolean;
+}
+
+export interface SessionRecord {
+  /** sha256 of the cookie value; the cookie value itself is never stored. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+  ip?: string;
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  /** sha256 of the token; the token is shown once at creation. */
+  tokenHash: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface AuditRecord {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target?: string;
+  ip?: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  detail?: unknown;
+}
+
+export interface PostmortemVersion {
+  incidentId: string;
+  version: number;
+  markdown: string;
+  author: string;
+  savedAt: string;
+}
+
+export interface IncidentQuery {
+  status?: IncidentStatus | 'active' | 'all';
+  service?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export type SaveResult = { ok: true; version: number } | { ok: false; currentVersion: number };
+
+export interface SignalRepository {
+  /** Idempotent by `signal.id`: true when newly stored, false when it was already there. */
+  insert(signal: Signal): Promise<boolean>;
+  /** Idempotent by id; returns the signals that were new, in input order. */
+  insertMany(signals: Signal[]): Promise<Signal[]>;
+  get(id: string): Promise<Signal | null>;
+  /** Signals ordered by (at, id), strictly after the given position. */
+  listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]>;
+  count(): Promise<number>;
+}
+
+export interface IncidentRepository {
+  upsert(incident: Incident): Promise<void>;
+  get(id: string): Promise<Incident | null>;
+  /** Newest first (openedAt desc, id desc). `active` = everything not resolved. */
+  list(query: IncidentQuery): Promise<Page<Incident>>;
+  /** The open (not resolved) incident of a service on a host, if any. */
+  findActive(service: string, host: string): Promise<Incident | null>;
+  /** Incidents whose lastEventAt is after `since` (for socket.io sync). */
+  changedSince(since: string, limit: number): Promise<Incident[]>;
+}
+
+export interface TimelineRepository {
+  /** Idempotent by `entry.id`: true when newly stored. */
+  append(entry: TimelineEntry): Promise<boolean>;
+  /** Entries of one incident in time order (at asc, id asc). */
+  forIncident(incidentId: string): Promise<TimelineEntry[]>;
+  /** Entries with `at` after `since`, in time order (for socket.io sync). */
+  since(since: string, limit: number): Promise<TimelineEntry[]>;
+}
+
+export interface CursorRepository {
+  get(source: string, host: string): Promise<string | null>;
+  set(source: string, host: string, value: string): Promise<void>;
+}
+
+export interface PostmortemRepository {
+  latest(incidentId: string): Promise<PostmortemVersion | null>;
+  versions(incidentId: string): Promise<PostmortemVersion[]>;
+  /** Saves version `expectedVersion + 1`; refuses when the latest is not `expectedVersion` (0 = none yet). */
+  save(input: { incidentId: string; markdown: string; author: string; expectedVersion: number; savedAt: string }): Promise<SaveResult>;
+}
+
+export interface UserRepository {
+  /** Fails with StoreConflictError when the username is taken. */
+  create(user: UserRecord): Promise<void>;
+  byUsername(username: string): Promise<UserRecord | null>;
+  byId(id: string): Promise<UserRecord | null>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  get(idHash: string): Promise<SessionRecord | null>;
+  delete(idHash: string): Promise<void>;
+  deleteForUser(userId: string): Promise<number>;
+  deleteExpired(now: string): Promise<number>;
+}
+
+export interface ApiTokenRepository {
+  create(token: ApiTokenRecord): Promise<void>;
+  byHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+  list(): Promise<ApiTokenRecord[]>;
+  revoke(id: string, at: string): Promise<boolean>;
+}
+
+export interface AuditRepository {
+  append(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(query: { limit: number; before?: string }): Promise<AuditRecord[]>;
+}
+
+export interface SettingRepository {
+  get(key: string): Promise<string | null>;
+  /** Stores the value only when the key is absent; returns what is stored afterwards. */
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Connects, creates indexes / runs migrations. */
+  init(): Promise<void>;
+  /** Cheap round trip; throws when the store cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  signals: SignalRepository;
+  incidents: IncidentRepository;
+  timeline: TimelineRepository;
+  cursors: CursorRepository;
+  postmortems: PostmortemRepository;
+  users: UserRepository;
+  sessions: SessionRepository;
+  apiTokens: ApiTokenRepository;
+  audit: AuditRepository;
+  settings: SettingRepository;
+}
+
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
+}
+
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
