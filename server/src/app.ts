@@ -1,0 +1,149 @@
+// Wires the real adapters into one running Vigil: HTTP API, socket.io, store, sources.
+// createApp(deps, config) → { listen, close }; tests boot it on port 0 and talk to it for real.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import helmet from 'helmet';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Store } from './store/types.ts';
+import { AuthService } from './auth/service.ts';
+import { generatePassword } from './auth/secrets.ts';
+import { ensureWebhookToken, type WebhookToken } from './auth/webhook-token.ts';
+import { AuditLog } from './audit.ts';
+import { createMetrics } from './metrics.ts';
+import { StatusBoard } from './status.ts';
+import { StoreLifecycle } from './store/lifecycle.ts';
+import { RealtimeGateway } from './realtime/gateway.ts';
+import { dockerClient } from './sources/docker/connect.ts';
+import { dockerCheck, prometheusCheck, ReachabilityMonitor } from './sources/reachability.ts';
+import { authenticate } from './http/auth-middleware.ts';
+import { errorHandler, HttpError } from './http/errors.ts';
+import { authRoutes } from './http/routes/auth.ts';
+import { adminRoutes } from './http/routes/admin.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { clientRoutes } from './http/static.ts';
+
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  /** Where first-start secrets are shown to the person (once). Defaults to stdout. */
+  announce?: (text: string) => void;
+}
+
+export interface VigilApp {
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  /** Resolves when the store is initialized and first-start bootstrap (admin, webhook token) is done. */
+  ready(): Promise<void>;
+  readonly httpServer: http.Server;
+  readonly auth: AuthService;
+  readonly status: StatusBoard;
+  readonly realtime: RealtimeGateway;
+  webhookToken(): Promise<WebhookToken>;
+}
+
+export function createApp(deps: AppDeps, config: Config): VigilApp {
+  const log = deps.logger;
+  const announce = deps.announce ?? ((text: string) => process.stdout.write(text));
+  const metrics = createMetrics();
+  const status = new StatusBoard();
+  const storeLife = new StoreLifecycle(deps.store, log);
+  const auth = new AuthService(deps.store, { sessionTtlMs: config.sessionTtlMs, logger: log });
+  const audit = new AuditLog(deps.store);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'connect-src': ["'self'", 'ws:', 'wss:'] } },
+    strictTransportSecurity: false,
+  }));
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
+      end({ route } as { route: string });
+    });
+    next();
+  });
+
+  app.use(healthRoutes(storeLife, status, metrics));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '256kb', strict: true }));
+  api.use((_req, _res, next) => {
+    if (!storeLife.isInitialized) throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was changed. See /readyz.');
+    next();
+  });
+  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs }));
+  api.use(authenticate(auth));
+  api.use(adminRoutes(auth, audit));
+  api.use((req) => {
+    throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
+  });
+  app.use('/api', api);
+  app.use(clientRoutes(config.clientDist));
+  app.use(errorHandler(log.child({ module: 'http' })));
+
+  const httpServer = http.createServer(app);
+  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics });
+  status.on('change', (s) => realtime.sourceStatus(s));
+
+  const monitor = new ReachabilityMonitor([
+    ...config.dockerHosts.map((h) => dockerCheck(h.url, dockerClient(h, config.dockerCertPath))),
+    prometheusCheck(config.prometheusUrl),
+  ], status, log);
+
+  let webhookToken: Promise<WebhookToken> | undefined;
+  const bootstrap = storeLife.ready().then(async () => {
+    const admin = await auth.ensureAdmin(config.adminPassword, generatePassword);
+    webhookToken = ensureWebhookToken(deps.store, config.webhookToken);
+    const webhook = await webhookToken;
+    const lines: string[] = [];
+    if (admin.generatedPassword) lines.push(`  admin password:  ${admin.generatedPassword}   (user "admin")`);
+    if (webhook.generated) lines.push(`  webhook token:   ${webhook.generated}   (Alertmanager: Authorization: Bearer <token>)`);
+    if (lines.length > 0) {
+      announce(`\nVigil generated these secrets on first start. They are shown only now; store them safely.\n${lines.join('\n')}\n\n`);
+    }
+  });
+  bootstrap.catch((err: unknown) => log.error({ err }, 'first-start bootstrap failed'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpServer,
+    auth,
+    status,
+    realtime,
+    ready: () => bootstrap,
+    webhookToken: async () => {
+      await bootstrap;
+      if (!webhookToken) throw new Error('webhook token not initialized');
+      return webhookToken;
+    },
+    listen: () => new Promise((resolve, reject) => {
+      storeLife.start();
+      monitor.start();
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        const address = httpServer.address() as AddressInfo;
+        log.info({ host: address.address, port: address.port, store: deps.store.kind }, 'vigil listening');
+        resolve(address);
+      });
+    }),
+    close: () => {
+      closing ??= (async () => {
+        monitor.stop();
+        const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
+        forced.unref();
+        await realtime.close();
+        clearTimeout(forced);
+        await storeLife.close();
+        log.info('vigil stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// Users, sessions and API tokens: who is asking, and may they. No HTTP here; http/ adapts it.
+import { randomUUID } from 'node:crypto';
+import type { PublicUser, Role } from '../contract/index.ts';
+import type { Logger } from '../logger.ts';
+import type { ApiTokenRecord, Store, UserRecord } from '../store/types.ts';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import { API_TOKEN_PREFIX, randomSecret, sha256 } from './secrets.ts';
+
+const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+/** The authenticated caller of a request or socket. */
+export interface Principal {
+  via: 'session' | 'token';
+  /** What goes on timelines and in the audit log. */
+  actor: string;
+  role: Role;
+  user?: PublicUser;
+  csrfToken?: string;
+  sessionHash?: string;
+  tokenId?: string;
+}
+
+export function publicUser(u: UserRecord): PublicUser {
+  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt };
+}
+
+export interface NewSession {
+  cookieValue: string;
+  csrfToken: string;
+  user: PublicUser;
+  expiresAt: string;
+}
+
+export class AuthService {
+  private readonly store: Store;
+  private readonly sessionTtlMs: number;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+
+  constructor(store: Store, options: { sessionTtlMs: number; logger: Logger; now?: () => Date }) {
+    this.store = store;
+    this.sessionTtlMs = options.sessionTtlMs;
+    this.log = options.logger.child({ module: 'auth' });
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Checks credentials; null when the user is unknown, disabled, or the password is wrong. */
+  async login(username: string, password: string, ip?: string): Promise<NewSession | null> {
+    const user = await this.store.users.byUsername(username);
+    // Verify against a dummy hash for unknown users so response time does not reveal which usernames exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok || user.disabled) return null;
+    const cookieValue = randomSecret();
+    const csrfToken = randomSecret();
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.sessionTtlMs).toISOString();
+    await this.store.sessions.create({
+      idHash: sha256(cookieValue), userId: user.id, csrfToken, createdAt: now.toISOString(), expiresAt, ...(ip ? { ip } : {}),
+    });
+    return { cookieValue, csrfToken, user: publicUser(user), expiresAt };
+  }
+
+  async fromSessionCookie(cookieValue: string): Promise<Principal | null> {
+    const idHash = sha256(cookieValue);
+    const session = await this.store.sessions.get(idHash);
+    if (!session) return null;
+    if (session.expiresAt <= this.now().toISOString()) {
+      await this.store.sessions.delete(idHash);
+      return null;
+    }
+    const user = await this.store.users.byId(session.userId);
+    if (!user || user.disabled) return null;
+    return { via: 'session', actor: user.username, role: user.role, user: publicUser(user), csrfToken: session.csrfToken, sessionHash: idHash };
+  }
+
+  async fromBearer(token: string): Promise<Principal | null> {
+    if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+    const record = await this.store.apiTokens.byHash(sha256(token));
+    if (!record || record.revokedAt) return null;
+    return { via: 'token', actor: `token:${record.name}`, role: record.role, tokenId: record.id };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.sessionHash) await this.store.sessions.delete(principal.sessionHash);
+  }
+
+  async createUser(input: { username: string; password: string; role: Role }): Promise<PublicUser> {
+    const user: UserRecord = {
+      id: randomUUID(), username: input.username, role: input.role,
+      passwordHash: await hashPassword(input.password), createdAt: this.now().toISOString(),
+    };
+    await this.store.users.create(user);
+    return publicUser(user);
+  }
+
+  async listUsers(): Promise<PublicUser[]> {
+    return (await this.store.users.list()).map(publicUser);
+  }
+
+  /** Creates an API token; the token itself is returned once and only its hash is kept. */
+  async createToken(input: { name: string; role: Role; createdBy: string }): Promise<{ record: Omit<ApiTokenRecord, 'tokenHash'>; token: string }> {
+    const token = API_TOKEN_PREFIX + randomSecret();
+    const record: ApiTokenRecord = {
+      id: randomUUID(), name: input.name, role: input.role, tokenHash: sha256(token),
+      createdBy: input.createdBy, createdAt: this.now().toISOString(),
+    };
+    await this.store.apiTokens.create(record);
+    const { tokenHash: _hidden, ...shown } = record;
+    return { record: shown, token };
+  }
+
+  async listTokens(): Promise<Omit<ApiTokenRecord, 'tokenHash'>[]> {
+    return (await this.store.apiTokens.list()).map(({ tokenHash: _hidden, ...shown }) => shown);
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    return this.store.apiTokens.revoke(id, this.now().toISOString());
+  }
+
+  /**
+   * First start: creates `admin` from ADMIN_PASSWORD, or with a generated password that is
+   * returned so main can print it once. Later starts leave existing users alone.
+   */
+  async ensureAdmin(adminPassword: string | undefined, generate: () => string): Promise<{ created: boolean; generatedPassword?: string }> {
+    if ((await this.store.users.count()) > 0) return { created: false };
+    const password = adminPassword ?? generate();
+    try {
+      await this.createUser({ username: 'admin', password, role: 'admin' });
+    } catch (err) {
+      // Another Vigil instance on the same store created it first.
+      if ((await this.store.users.byUsername('admin')) !== null) return { created: false };
+      throw err;
+    }
+    this.log.info({ generated: adminPassword === undefined }, 'created the first admin user');
+    return adminPassword === undefined ? { created: true, generatedPassword: password } : { created: true };
+  }
+}

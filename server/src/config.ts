@@ -1,0 +1,120 @@
+// Environment → one typed, validated configuration object, parsed once at start (API.md "Running it").
+import path from 'node:path';
+import { z } from 'zod';
+
+const dockerEndpoint = z.string().trim().refine(
+  (v) => /^unix:\/\/\/.+/.test(v) || /^tcp:\/\/[^/:]+:\d{1,5}\/?$/.test(v) || /^https?:\/\/[^/:]+:\d{1,5}\/?$/.test(v),
+  { message: 'expected unix:///path/to/docker.sock or tcp://host:port' },
+);
+
+const optionalSecret = (minLength: number) =>
+  z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)).refine(
+    (v) => v === undefined || v.length >= minLength,
+    { message: `must be at least ${minLength} characters (or unset to generate one)` },
+  );
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DOCKER_HOSTS: z.string().optional(),
+  DOCKER_HOST: z.string().optional(),
+  DOCKER_CERT_PATH: z.string().optional(),
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:9090'),
+  MONGODB_URL: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
+    (v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v),
+    { message: 'expected a mongodb:// or mongodb+srv:// connection string' },
+  ),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  ADMIN_PASSWORD: optionalSecret(8),
+  WEBHOOK_TOKEN: optionalSecret(16),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  CLIENT_DIST: z.string().optional(),
+});
+
+export interface DockerEndpoint {
+  /** As written in DOCKER_HOSTS; also the host name shown to people unless a better one is known. */
+  url: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dockerHosts: DockerEndpoint[];
+  dockerCertPath?: string;
+  prometheusUrl: string;
+  mongodbUrl?: string;
+  dataDir: string;
+  adminPassword?: string;
+  webhookToken?: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  sessionTtlMs: number;
+  cookieSecure: 'auto' | boolean;
+  clientDist: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+function parseDockerEndpoint(raw: string, certPath: string | undefined): DockerEndpoint {
+  if (raw.startsWith('unix://')) return { url: raw, socketPath: raw.slice('unix://'.length) };
+  const u = new URL(raw.replace(/^tcp:/, certPath ? 'https:' : 'http:'));
+  return { url: raw, host: u.hostname, port: Number(u.port), protocol: u.protocol === 'https:' ? 'https' : 'http' };
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  const issues: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      const value = env[name];
+      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' ? '(hidden)' : JSON.stringify(value);
+      issues.push(`${name}=${shown}: ${issue.message}`);
+    }
+    throw new ConfigError(issues);
+  }
+  const e = parsed.data;
+  const rawHosts = (e.DOCKER_HOSTS ?? e.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
+    .split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const variable = e.DOCKER_HOSTS !== undefined ? 'DOCKER_HOSTS' : 'DOCKER_HOST';
+  if (rawHosts.length === 0) issues.push(`${variable}: names no Docker endpoint`);
+  for (const h of rawHosts) {
+    const r = dockerEndpoint.safeParse(h);
+    if (!r.success) issues.push(`${variable}=${JSON.stringify(h)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  if (new Set(rawHosts).size !== rawHosts.length) issues.push(`${variable}: names the same endpoint twice`);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dockerHosts: rawHosts.map((h) => parseDockerEndpoint(h, e.DOCKER_CERT_PATH)),
+    ...(e.DOCKER_CERT_PATH ? { dockerCertPath: e.DOCKER_CERT_PATH } : {}),
+    prometheusUrl: e.PROMETHEUS_URL.replace(/\/+$/, ''),
+    ...(e.MONGODB_URL ? { mongodbUrl: e.MONGODB_URL } : {}),
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
+    ...(e.WEBHOOK_TOKEN ? { webhookToken: e.WEBHOOK_TOKEN } : {}),
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
+    cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
+    clientDist: path.resolve(cwd, e.CLIENT_DIST ?? defaultClientDist()),
+  };
+}
+
+function defaultClientDist(): string {
+  return path.join(import.meta.dirname, '..', '..', 'client', 'dist');
+}

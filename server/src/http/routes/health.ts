@@ -1,0 +1,33 @@
+// GET /healthz (liveness), GET /readyz (each source and the store; 503 when the store is down),
+// GET /metrics (Prometheus exposition).
+import { Router } from 'express';
+import type { ReadyReport } from '../../contract/index.ts';
+import type { Metrics } from '../../metrics.ts';
+import type { StatusBoard } from '../../status.ts';
+import type { StoreLifecycle } from '../../store/lifecycle.ts';
+
+export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics): Router {
+  const r = Router();
+
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+  });
+
+  r.get('/readyz', async (_req, res) => {
+    const store = await storeLife.check();
+    metrics.storeUp.set(store.up ? 1 : 0);
+    const report: ReadyReport = {
+      ready: store.up,
+      store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(store.detail ? { detail: store.detail } : {}) },
+      sources: board.list(),
+    };
+    res.status(store.up ? 200 : 503).json(report);
+  });
+
+  r.get('/metrics', async (_req, res) => {
+    for (const s of board.list()) metrics.sourceUp.set({ source: s.source, host: s.host ?? '' }, s.state === 'up' ? 1 : 0);
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  return r;
+}

@@ -1,0 +1,83 @@
+// socket.io: authenticates each connection with the session cookie (or a bearer token in
+// `auth.token`), greets it, forwards status changes, and answers `sync` after a reconnect.
+import type http from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { ClientToServerEvents, Incident, ServerToClientEvents, SourceStatus, TimelineEntry, Container } from '../contract/index.ts';
+import type { AuthService, Principal } from '../auth/service.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/types.ts';
+import { principalFrom } from '../http/auth-middleware.ts';
+
+interface SocketData {
+  principal: Principal;
+}
+
+export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type VigilSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const SYNC_LIMIT = 5_000;
+
+export class RealtimeGateway {
+  readonly io: VigilServer;
+  private readonly log: Logger;
+
+  constructor(httpServer: http.Server, deps: { auth: AuthService; store: Store; logger: Logger; metrics: Metrics }) {
+    this.log = deps.logger.child({ module: 'realtime' });
+    this.io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
+
+    this.io.use(async (socket, next) => {
+      try {
+        const token: unknown = socket.handshake.auth['token'];
+        const authorization = typeof token === 'string' ? `Bearer ${token}` : undefined;
+        const principal = await principalFrom(deps.auth, authorization, socket.handshake.headers.cookie);
+        if (!principal) {
+          next(new Error('unauthorized'));
+          return;
+        }
+        socket.data.principal = principal;
+        next();
+      } catch (err) {
+        this.log.error({ err }, 'socket authentication failed');
+        next(new Error('unavailable'));
+      }
+    });
+
+    this.io.on('connection', (socket: VigilSocket) => {
+      deps.metrics.socketClients.set(this.io.engine.clientsCount);
+      const p = socket.data.principal;
+      socket.emit('server:hello', {
+        serverTime: new Date().toISOString(),
+        user: p.user ?? { id: p.tokenId ?? p.actor, username: p.actor, role: p.role, createdAt: new Date(0).toISOString() },
+      });
+      socket.on('sync', async (request, ack) => {
+        if (typeof ack !== 'function') return;
+        const since = typeof request?.since === 'string' && !Number.isNaN(Date.parse(request.since)) ? request.since : null;
+        if (since === null) {
+          ack({ error: 'sync needs {since: ISO-8601 time}' });
+          return;
+        }
+        try {
+          const [incidents, entries] = await Promise.all([
+            deps.store.incidents.changedSince(since, SYNC_LIMIT),
+            deps.store.timeline.since(since, SYNC_LIMIT),
+          ]);
+          ack({ incidents, entries, serverTime: new Date().toISOString() });
+        } catch (err) {
+          this.log.warn({ err }, 'sync failed');
+          ack({ error: 'the store is not reachable; try again' });
+        }
+      });
+      socket.on('disconnect', () => deps.metrics.socketClients.set(this.io.engine.clientsCount));
+    });
+  }
+
+  incidentUpsert(incident: Incident): void { this.io.emit('incident:upsert', incident); }
+  timelineAppend(entry: TimelineEntry): void { this.io.emit('timeline:append', entry); }
+  containerUpdate(container: Container): void { this.io.emit('container:update', container); }
+  sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => { void this.io.close(() => resolve()); });
+  }
+}

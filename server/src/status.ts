@@ -1,0 +1,32 @@
+// The live state of every source (each Docker endpoint, Prometheus…) and of the store:
+// what /readyz reports, what the UI banner shows, and what `source:status` streams.
+import { EventEmitter } from 'node:events';
+import type { SourceState, SourceStatus } from './contract/index.ts';
+
+export class StatusBoard extends EventEmitter<{ change: [SourceStatus] }> {
+  private readonly statuses = new Map<string, SourceStatus>();
+
+  private key(source: string, host?: string): string {
+    return host === undefined ? source : `${source}@${host}`;
+  }
+
+  /** Records a state; emits `change` only when the state or detail actually changed. */
+  set(source: string, host: string | undefined, state: SourceState, detail?: string): boolean {
+    const key = this.key(source, host);
+    const prev = this.statuses.get(key);
+    if (prev && prev.state === state && prev.detail === detail) return false;
+    const next: SourceStatus = {
+      source, state,
+      ...(host !== undefined ? { host } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+      since: prev && prev.state === state ? prev.since : new Date().toISOString(),
+    };
+    this.statuses.set(key, next);
+    this.emit('change', next);
+    return true;
+  }
+
+  list(): SourceStatus[] {
+    return [...this.statuses.values()];
+  }
+}
