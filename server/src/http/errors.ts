@@ -2,7 +2,7 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
-import { StoreConflictError, StoreUnavailableError } from '../store/types.ts';
+import { InvalidCursorError, StoreConflictError, StoreUnavailableError } from '../store/types.ts';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -55,7 +55,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         : err.type === 'entity.parse.failed'
           ? new HttpError(400, 'invalid_json', 'The request body is not valid JSON.')
           : new HttpError(err.status ?? 400, 'bad_request', err.message);
-    } else if (err instanceof StoreConflictError) e = new HttpError(409, 'conflict', err.message);
+    } else if (err instanceof InvalidCursorError) e = new HttpError(400, 'invalid_cursor', 'The cursor is not one this server handed out; start again from the first page.');
+    else if (err instanceof StoreConflictError) e = new HttpError(409, 'conflict', err.message);
     else if (err instanceof StoreUnavailableError || isDriverConnectionError(err)) e = new HttpError(503, 'store_unavailable', 'The store is not reachable right now; nothing was changed. Try again shortly.');
     else {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error in request');

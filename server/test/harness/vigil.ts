@@ -1,0 +1,86 @@
+// Boots a real Vigil (createApp) on a loopback port with a real store, for integration tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp, type VigilApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createStore } from '../../src/store/index.ts';
+
+export interface RunningVigil {
+  url: string;
+  app: VigilApp;
+  dataDir: string;
+  announced: string[];
+  stop(): Promise<void>;
+}
+
+export async function startVigil(env: Record<string, string> = {}): Promise<RunningVigil> {
+  const dataDir = env['DATA_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    // A closed port: Prometheus is "down" unless a test starts one.
+    PROMETHEUS_URL: 'http://127.0.0.1:9',
+    LOG_LEVEL: process.env['VIGIL_TEST_LOG'] ?? 'silent',
+    ...env,
+    DATA_DIR: dataDir,
+  });
+  const store = createStore({ dataDir: config.dataDir, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
+  const announced: string[] = [];
+  const app = createApp({ store, logger: createLogger(config.logLevel), announce: (t) => announced.push(t) }, config);
+  const address = await app.listen();
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    dataDir,
+    announced,
+    stop: async () => {
+      await app.close();
+      if (env['DATA_DIR'] === undefined && env['KEEP_DATA'] === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tiny HTTP client that keeps the session cookie and CSRF token like a browser would. */
+export class Client {
+  readonly base: string;
+  cookie: string | undefined;
+  csrf: string | undefined;
+  bearer: string | undefined;
+
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  async request(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+    const h: Record<string, string> = { ...headers };
+    if (body !== undefined) h['content-type'] ??= 'application/json';
+    if (this.cookie) h['cookie'] = this.cookie;
+    if (this.bearer) h['authorization'] = `Bearer ${this.bearer}`;
+    const res = await fetch(this.base + route, {
+      method,
+      headers: h,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON: keep the text */ }
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  async login(username: string, password: string): Promise<{ status: number; body: any; headers: Headers }> {
+    const res = await this.request('POST', '/api/auth/login', { username, password });
+    const set = res.headers.get('set-cookie');
+    if (res.status === 200 && set) {
+      this.cookie = set.split(';')[0];
+      this.csrf = res.body.csrfToken;
+    }
+    return res;
+  }
+
+  /** A state-changing call that carries the CSRF token, as the UI does. */
+  send(method: string, route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+    return this.request(method, route, body, this.csrf ? { 'x-csrf-token': this.csrf } : {});
+  }
+}
