@@ -58,7 +58,7 @@ export interface IncidentQuery {
   status?: IncidentStatus | 'active' | 'all';
   service?: string;
   limit: number;
-  /** Opaque cursor from a previous page. */
+  /** Opaque cursor from a previous page; one the store did not hand out → InvalidCursorError. */
   cursor?: string;
 }
 
@@ -87,7 +87,7 @@ export interface IncidentRepository {
   list(query: IncidentQuery): Promise<Page<Incident>>;
   /** The open (not resolved) incident of a service on a host, if any. */
   findActive(service: string, host: string): Promise<Incident | null>;
-  /** Incidents whose lastEventAt is after `since` (for socket.io sync). */
+  /** Incidents whose lastEventAt is after `since` (for socket.io sync), oldest change first (lastEventAt asc, id asc). */
   changedSince(since: string, limit: number): Promise<Incident[]>;
 }
 
@@ -138,7 +138,7 @@ export interface ApiTokenRepository {
 
 export interface AuditRepository {
   append(record: AuditRecord): Promise<void>;
-  /** Newest first. */
+  /** Newest first (at desc, id desc); `before` keeps records with `at` strictly earlier than it. */
   list(query: { limit: number; before?: string }): Promise<AuditRecord[]>;
 }
 
@@ -173,4 +173,9 @@ export class StoreConflictError extends Error {
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+}
+
+/** A page cursor that this store did not hand out (or that was damaged on the way): a client error. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
 }

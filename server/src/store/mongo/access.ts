@@ -1,0 +1,109 @@
+// Who may use Vigil: users, their sessions, and API tokens.
+import type {
+  ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
+} from '../types.ts';
+import { StoreConflictError } from '../types.ts';
+import type { MongoHandle } from './collections.ts';
+import { isDuplicateKey } from './collections.ts';
+import { docToSession, docToToken, docToUser, sessionToDoc, tokenToDoc, userToDoc } from './documents.ts';
+
+export class MongoUsers implements UserRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async create(user: UserRecord): Promise<void> {
+    try {
+      await this.handle.collections.users.insertOne(userToDoc(user));
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new StoreConflictError(`the username "${user.username}" is taken`, { cause: err });
+      throw err;
+    }
+  }
+
+  async byUsername(username: string): Promise<UserRecord | null> {
+    const doc = await this.handle.collections.users.findOne({ username });
+    return doc ? docToUser(doc) : null;
+  }
+
+  async byId(id: string): Promise<UserRecord | null> {
+    const doc = await this.handle.collections.users.findOne({ _id: id });
+    return doc ? docToUser(doc) : null;
+  }
+
+  async list(): Promise<UserRecord[]> {
+    const docs = await this.handle.collections.users.find({}).sort({ username: 1 }).toArray();
+    return docs.map(docToUser);
+  }
+
+  async count(): Promise<number> {
+    return this.handle.collections.users.countDocuments();
+  }
+}
+
+export class MongoSessions implements SessionRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async create(session: SessionRecord): Promise<void> {
+    await this.handle.collections.sessions.insertOne(sessionToDoc(session));
+  }
+
+  async get(idHash: string): Promise<SessionRecord | null> {
+    const doc = await this.handle.collections.sessions.findOne({ _id: idHash });
+    return doc ? docToSession(doc) : null;
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.handle.collections.sessions.deleteOne({ _id: idHash });
+  }
+
+  async deleteForUser(userId: string): Promise<number> {
+    return (await this.handle.collections.sessions.deleteMany({ userId })).deletedCount;
+  }
+
+  async deleteExpired(now: string): Promise<number> {
+    return (await this.handle.collections.sessions.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+  }
+}
+
+export class MongoApiTokens implements ApiTokenRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async create(token: ApiTokenRecord): Promise<void> {
+    try {
+      await this.handle.collections.apiTokens.insertOne(tokenToDoc(token));
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new StoreConflictError(`an API token with id ${token.id} or the same hash exists`, { cause: err });
+      throw err;
+    }
+  }
+
+  async byHash(tokenHash: string): Promise<ApiTokenRecord | null> {
+    const doc = await this.handle.collections.apiTokens.findOne({ tokenHash });
+    return doc ? docToToken(doc) : null;
+  }
+
+  async list(): Promise<ApiTokenRecord[]> {
+    const docs = await this.handle.collections.apiTokens.find({}).sort({ createdAt: 1, _id: 1 }).toArray();
+    return docs.map(docToToken);
+  }
+
+  /** True when this call revoked the token; a second revoke keeps the first time. */
+  async revoke(id: string, at: string): Promise<boolean> {
+    const result = await this.handle.collections.apiTokens.updateOne(
+      { _id: id, revokedAt: { $exists: false } },
+      { $set: { revokedAt: at } },
+    );
+    return result.modifiedCount === 1;
+  }
+}

@@ -1,0 +1,85 @@
+// The collections and their indexes. Indexes are created at init; createIndex with the same name
+// and keys is a no-op, so every start re-asserts them.
+import type { Collection, Db, IndexDirection } from 'mongodb';
+import { MongoServerError } from 'mongodb';
+import { StoreUnavailableError } from '../types.ts';
+import type {
+  ApiTokenDoc, AuditDoc, CursorDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+} from './documents.ts';
+
+export interface Collections {
+  signals: Collection<SignalDoc>;
+  incidents: Collection<IncidentDoc>;
+  timeline: Collection<TimelineDoc>;
+  cursors: Collection<CursorDoc>;
+  postmortems: Collection<PostmortemDoc>;
+  users: Collection<UserDoc>;
+  sessions: Collection<SessionDoc>;
+  apiTokens: Collection<ApiTokenDoc>;
+  audit: Collection<AuditDoc>;
+  settings: Collection<SettingDoc>;
+}
+
+export function collectionsOf(db: Db): Collections {
+  return {
+    signals: db.collection<SignalDoc>('signals'),
+    incidents: db.collection<IncidentDoc>('incidents'),
+    timeline: db.collection<TimelineDoc>('timeline'),
+    cursors: db.collection<CursorDoc>('cursors'),
+    postmortems: db.collection<PostmortemDoc>('postmortems'),
+    users: db.collection<UserDoc>('users'),
+    sessions: db.collection<SessionDoc>('sessions'),
+    apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
+    audit: db.collection<AuditDoc>('audit'),
+    settings: db.collection<SettingDoc>('settings'),
+  };
+}
+
+interface IndexSpec {
+  collection: keyof Collections;
+  name: string;
+  keys: Record<string, IndexDirection>;
+  unique?: boolean;
+}
+
+// Signal, timeline entry, cursor, user id, session, token id and setting uniqueness all come from
+// `_id`, which MongoDB indexes by itself.
+const INDEXES: readonly IndexSpec[] = [
+  { collection: 'signals', name: 'by_position', keys: { at: 1, _id: 1 } },
+  { collection: 'incidents', name: 'newest_first', keys: { openedAt: -1, _id: -1 } },
+  { collection: 'incidents', name: 'by_service', keys: { service: 1, host: 1, status: 1 } },
+  { collection: 'incidents', name: 'by_last_event', keys: { lastEventAt: 1, _id: 1 } },
+  { collection: 'timeline', name: 'by_incident', keys: { incidentId: 1, at: 1, _id: 1 } },
+  { collection: 'timeline', name: 'by_time', keys: { at: 1, _id: 1 } },
+  // Two saves of the same version race on this index: exactly one insert wins.
+  { collection: 'postmortems', name: 'incident_version', keys: { incidentId: 1, version: 1 }, unique: true },
+  { collection: 'users', name: 'username', keys: { username: 1 }, unique: true },
+  { collection: 'sessions', name: 'by_user', keys: { userId: 1 } },
+  { collection: 'sessions', name: 'by_expiry', keys: { expiresAt: 1 } },
+  { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
+  { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
+];
+
+export async function ensureIndexes(collections: Collections): Promise<void> {
+  for (const spec of INDEXES) {
+    await collections[spec.collection].createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
+  }
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
+/** Holds the live collections once init has connected; repositories reach them through here. */
+export class MongoHandle {
+  private current: Collections | null = null;
+
+  set(collections: Collections | null): void {
+    this.current = collections;
+  }
+
+  get collections(): Collections {
+    if (!this.current) throw new StoreUnavailableError('the MongoDB store is not connected (init() has not succeeded or close() was called)');
+    return this.current;
+  }
+}

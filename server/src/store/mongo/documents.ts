@@ -1,0 +1,260 @@
+// The shape of each MongoDB document, and the mapping between documents and store records.
+// Records never carry `_id`; documents use it for the record's natural id.
+import type { Incident, TimelineEntry } from '../../contract/index.ts';
+import type { Signal } from '../../domain/signal.ts';
+import { attributesFromJsonText, definedOnly, fromJsonText, toJsonText } from '../records.ts';
+import type { ApiTokenRecord, AuditRecord, PostmortemVersion, SessionRecord, UserRecord } from '../types.ts';
+
+export interface SignalDoc {
+  _id: string;
+  source: Signal['source'];
+  host: string;
+  at: string;
+  kind: string;
+  service?: string;
+  container?: string;
+  /** JSON text: see toJsonText. */
+  attributes: string;
+  raw?: string;
+  receivedAt: string;
+}
+
+export type IncidentDoc = Omit<Incident, 'id'> & { _id: string };
+
+export interface TimelineDoc {
+  _id: string;
+  incidentId: string;
+  at: string;
+  source: TimelineEntry['source'];
+  kind: string;
+  message: string;
+  actor?: string;
+  data?: string;
+}
+
+export interface CursorDoc {
+  /** JSON of [source, host]: one document per pair without a separate unique index. */
+  _id: string;
+  source: string;
+  host: string;
+  value: string;
+}
+
+export interface PostmortemDoc {
+  /** `${incidentId}#${version}`; (incidentId, version) also has its own unique index. */
+  _id: string;
+  incidentId: string;
+  version: number;
+  markdown: string;
+  author: string;
+  savedAt: string;
+}
+
+export type UserDoc = Omit<UserRecord, 'id'> & { _id: string };
+export type SessionDoc = Omit<SessionRecord, 'idHash'> & { _id: string };
+export type ApiTokenDoc = Omit<ApiTokenRecord, 'id'> & { _id: string };
+
+export interface AuditDoc {
+  _id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target?: string;
+  ip?: string;
+  outcome: AuditRecord['outcome'];
+  detail?: string;
+}
+
+export interface SettingDoc {
+  _id: string;
+  value: string;
+}
+
+export function signalToDoc(signal: Signal, receivedAt: string): SignalDoc {
+  return {
+    _id: signal.id,
+    source: signal.source,
+    host: signal.host,
+    at: signal.at,
+    kind: signal.kind,
+    ...definedOnly({ service: signal.service, container: signal.container }),
+    attributes: toJsonText(signal.attributes) ?? '{}',
+    ...definedOnly({ raw: toJsonText(signal.raw) ?? undefined }),
+    receivedAt,
+  };
+}
+
+export function docToSignal(doc: SignalDoc): Signal {
+  return {
+    id: doc._id,
+    source: doc.source,
+    host: doc.host,
+    at: doc.at,
+    kind: doc.kind,
+    ...definedOnly({ service: doc.service, container: doc.container }),
+    attributes: attributesFromJsonText(doc.attributes),
+    raw: fromJsonText(doc.raw),
+    receivedAt: doc.receivedAt,
+  };
+}
+
+export function incidentToDoc(incident: Incident): IncidentDoc {
+  return {
+    _id: incident.id,
+    title: incident.title,
+    service: incident.service,
+    host: incident.host,
+    status: incident.status,
+    severity: incident.severity,
+    openedAt: incident.openedAt,
+    ...definedOnly({
+      acknowledgedAt: incident.acknowledgedAt,
+      acknowledgedBy: incident.acknowledgedBy,
+      mitigatedAt: incident.mitigatedAt,
+      resolvedAt: incident.resolvedAt,
+    }),
+    lastEventAt: incident.lastEventAt,
+    sources: [...incident.sources],
+  };
+}
+
+export function docToIncident(doc: IncidentDoc): Incident {
+  return {
+    id: doc._id,
+    title: doc.title,
+    service: doc.service,
+    host: doc.host,
+    status: doc.status,
+    severity: doc.severity,
+    openedAt: doc.openedAt,
+    ...definedOnly({
+      acknowledgedAt: doc.acknowledgedAt,
+      acknowledgedBy: doc.acknowledgedBy,
+      mitigatedAt: doc.mitigatedAt,
+      resolvedAt: doc.resolvedAt,
+    }),
+    lastEventAt: doc.lastEventAt,
+    sources: [...doc.sources],
+  };
+}
+
+export function entryToDoc(entry: TimelineEntry): TimelineDoc {
+  return {
+    _id: entry.id,
+    incidentId: entry.incidentId,
+    at: entry.at,
+    source: entry.source,
+    kind: entry.kind,
+    message: entry.message,
+    ...definedOnly({ actor: entry.actor }),
+    ...definedOnly({ data: toJsonText(entry.data) ?? undefined }),
+  };
+}
+
+export function docToEntry(doc: TimelineDoc): TimelineEntry {
+  return {
+    id: doc._id,
+    incidentId: doc.incidentId,
+    at: doc.at,
+    source: doc.source,
+    kind: doc.kind,
+    message: doc.message,
+    ...definedOnly({ actor: doc.actor }),
+    data: fromJsonText(doc.data),
+  };
+}
+
+export function docToPostmortem(doc: PostmortemDoc): PostmortemVersion {
+  return { incidentId: doc.incidentId, version: doc.version, markdown: doc.markdown, author: doc.author, savedAt: doc.savedAt };
+}
+
+export function userToDoc(user: UserRecord): UserDoc {
+  return {
+    _id: user.id,
+    username: user.username,
+    passwordHash: user.passwordHash,
+    role: user.role,
+    createdAt: user.createdAt,
+    ...(user.disabled ? { disabled: true } : {}),
+  };
+}
+
+export function docToUser(doc: UserDoc): UserRecord {
+  return {
+    id: doc._id,
+    username: doc.username,
+    passwordHash: doc.passwordHash,
+    role: doc.role,
+    createdAt: doc.createdAt,
+    ...(doc.disabled ? { disabled: true } : {}),
+  };
+}
+
+export function sessionToDoc(session: SessionRecord): SessionDoc {
+  return {
+    _id: session.idHash,
+    userId: session.userId,
+    csrfToken: session.csrfToken,
+    createdAt: session.createdAt,
+    expiresAt: session.expiresAt,
+    ...definedOnly({ ip: session.ip }),
+  };
+}
+
+export function docToSession(doc: SessionDoc): SessionRecord {
+  return {
+    idHash: doc._id,
+    userId: doc.userId,
+    csrfToken: doc.csrfToken,
+    createdAt: doc.createdAt,
+    expiresAt: doc.expiresAt,
+    ...definedOnly({ ip: doc.ip }),
+  };
+}
+
+export function tokenToDoc(token: ApiTokenRecord): ApiTokenDoc {
+  return {
+    _id: token.id,
+    name: token.name,
+    role: token.role,
+    tokenHash: token.tokenHash,
+    createdBy: token.createdBy,
+    createdAt: token.createdAt,
+    ...definedOnly({ revokedAt: token.revokedAt }),
+  };
+}
+
+export function docToToken(doc: ApiTokenDoc): ApiTokenRecord {
+  return {
+    id: doc._id,
+    name: doc.name,
+    role: doc.role,
+    tokenHash: doc.tokenHash,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt,
+    ...definedOnly({ revokedAt: doc.revokedAt }),
+  };
+}
+
+export function auditToDoc(record: AuditRecord): AuditDoc {
+  return {
+    _id: record.id,
+    at: record.at,
+    actor: record.actor,
+    action: record.action,
+    ...definedOnly({ target: record.target, ip: record.ip }),
+    outcome: record.outcome,
+    ...definedOnly({ detail: toJsonText(record.detail) ?? undefined }),
+  };
+}
+
+export function docToAudit(doc: AuditDoc): AuditRecord {
+  return {
+    id: doc._id,
+    at: doc.at,
+    actor: doc.actor,
+    action: doc.action,
+    ...definedOnly({ target: doc.target, ip: doc.ip, detail: fromJsonText(doc.detail) }),
+    outcome: doc.outcome,
+  };
+}

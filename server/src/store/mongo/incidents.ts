@@ -1,0 +1,93 @@
+import type { Filter } from 'mongodb';
+import type { Incident, TimelineEntry } from '../../contract/index.ts';
+import { decodeIncidentCursor, pageLimit, toIncidentPage } from '../records.ts';
+import type { IncidentQuery, IncidentRepository, Page, TimelineRepository } from '../types.ts';
+import type { MongoHandle } from './collections.ts';
+import { isDuplicateKey } from './collections.ts';
+import type { IncidentDoc } from './documents.ts';
+import { docToEntry, docToIncident, entryToDoc, incidentToDoc } from './documents.ts';
+
+const NEWEST_FIRST = { openedAt: -1, _id: -1 } as const;
+
+export class MongoIncidents implements IncidentRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async upsert(incident: Incident): Promise<void> {
+    // A replacement, not $set: a field cleared on the incident must disappear from the document.
+    await this.handle.collections.incidents.replaceOne({ _id: incident.id }, incidentToDoc(incident), { upsert: true });
+  }
+
+  async get(id: string): Promise<Incident | null> {
+    const doc = await this.handle.collections.incidents.findOne({ _id: id });
+    return doc ? docToIncident(doc) : null;
+  }
+
+  async list(query: IncidentQuery): Promise<Page<Incident>> {
+    const limit = pageLimit(query.limit);
+    const clauses: Filter<IncidentDoc>[] = [];
+    const status = query.status ?? 'all';
+    if (status === 'active') clauses.push({ status: { $ne: 'resolved' } });
+    else if (status !== 'all') clauses.push({ status });
+    if (query.service !== undefined) clauses.push({ service: query.service });
+    if (query.cursor !== undefined) {
+      const after = decodeIncidentCursor(query.cursor);
+      clauses.push({ $or: [{ openedAt: { $lt: after.openedAt } }, { openedAt: after.openedAt, _id: { $lt: after.id } }] });
+    }
+    const filter: Filter<IncidentDoc> = clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] ?? {}) : { $and: clauses };
+    const docs = await this.handle.collections.incidents.find(filter).sort(NEWEST_FIRST).limit(limit + 1).toArray();
+    return toIncidentPage(docs.map(docToIncident), limit);
+  }
+
+  async findActive(service: string, host: string): Promise<Incident | null> {
+    const doc = await this.handle.collections.incidents.findOne(
+      { service, host, status: { $ne: 'resolved' } },
+      { sort: NEWEST_FIRST },
+    );
+    return doc ? docToIncident(doc) : null;
+  }
+
+  async changedSince(since: string, limit: number): Promise<Incident[]> {
+    const docs = await this.handle.collections.incidents
+      .find({ lastEventAt: { $gt: since } })
+      .sort({ lastEventAt: 1, _id: 1 })
+      .limit(pageLimit(limit))
+      .toArray();
+    return docs.map(docToIncident);
+  }
+}
+
+export class MongoTimeline implements TimelineRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async append(entry: TimelineEntry): Promise<boolean> {
+    try {
+      await this.handle.collections.timeline.insertOne(entryToDoc(entry));
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async forIncident(incidentId: string): Promise<TimelineEntry[]> {
+    const docs = await this.handle.collections.timeline.find({ incidentId }).sort({ at: 1, _id: 1 }).toArray();
+    return docs.map(docToEntry);
+  }
+
+  async since(since: string, limit: number): Promise<TimelineEntry[]> {
+    const docs = await this.handle.collections.timeline
+      .find({ at: { $gt: since } })
+      .sort({ at: 1, _id: 1 })
+      .limit(pageLimit(limit))
+      .toArray();
+    return docs.map(docToEntry);
+  }
+}

@@ -1,0 +1,61 @@
+import { MongoBulkWriteError } from 'mongodb';
+import type { Signal } from '../../domain/signal.ts';
+import { pageLimit } from '../records.ts';
+import type { SignalRepository } from '../types.ts';
+import type { MongoHandle } from './collections.ts';
+import { isDuplicateKey } from './collections.ts';
+import { docToSignal, signalToDoc } from './documents.ts';
+
+export class MongoSignals implements SignalRepository {
+  private readonly handle: MongoHandle;
+
+  constructor(handle: MongoHandle) {
+    this.handle = handle;
+  }
+
+  async insert(signal: Signal): Promise<boolean> {
+    try {
+      await this.handle.collections.signals.insertOne(signalToDoc(signal, signal.receivedAt ?? new Date().toISOString()));
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async insertMany(signals: Signal[]): Promise<Signal[]> {
+    if (signals.length === 0) return [];
+    const now = new Date().toISOString();
+    const docs = signals.map((signal) => signalToDoc(signal, signal.receivedAt ?? now));
+    let rejected = new Set<number>();
+    try {
+      // Unordered: one duplicate must not stop the rest of the batch from being stored.
+      await this.handle.collections.signals.insertMany(docs, { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const other = writeErrors.find((writeError) => writeError.code !== 11000);
+      if (other || writeErrors.length === 0) throw err;
+      rejected = new Set(writeErrors.map((writeError) => writeError.index));
+    }
+    return signals
+      .map((signal, index) => ({ signal, index, receivedAt: docs[index]?.receivedAt ?? now }))
+      .filter(({ index }) => !rejected.has(index))
+      .map(({ signal, receivedAt }) => ({ ...signal, receivedAt }));
+  }
+
+  async get(id: string): Promise<Signal | null> {
+    const doc = await this.handle.collections.signals.findOne({ _id: id });
+    return doc ? docToSignal(doc) : null;
+  }
+
+  async listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]> {
+    const filter = after ? { $or: [{ at: { $gt: after.at } }, { at: after.at, _id: { $gt: after.id } }] } : {};
+    const docs = await this.handle.collections.signals.find(filter).sort({ at: 1, _id: 1 }).limit(pageLimit(limit)).toArray();
+    return docs.map(docToSignal);
+  }
+
+  async count(): Promise<number> {
+    return this.handle.collections.signals.countDocuments();
+  }
+}

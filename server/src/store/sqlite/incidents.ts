@@ -1,0 +1,100 @@
+import type { SQLInputValue } from 'node:sqlite';
+import type { Incident } from '../../contract/index.ts';
+import { decodeIncidentCursor, definedOnly, INCIDENT_STATUSES, oneOf, pageLimit, SEVERITIES, stringArray, toIncidentPage } from '../records.ts';
+import type { IncidentQuery, IncidentRepository, Page } from '../types.ts';
+import type { Row, SqliteConnection } from './connection.ts';
+import { optionalText, orNull, text } from './connection.ts';
+
+const UPSERT = `
+  INSERT INTO incidents (id, title, service, host, status, severity, opened_at, acknowledged_at,
+                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET
+    title = excluded.title, service = excluded.service, host = excluded.host,
+    status = excluded.status, severity = excluded.severity, opened_at = excluded.opened_at,
+    acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
+    mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
+    last_event_at = excluded.last_event_at, sources = excluded.sources`;
+
+function toIncident(row: Row): Incident {
+  return {
+    id: text(row, 'id'),
+    title: text(row, 'title'),
+    service: text(row, 'service'),
+    host: text(row, 'host'),
+    status: oneOf(row['status'], INCIDENT_STATUSES, 'incident status'),
+    severity: oneOf(row['severity'], SEVERITIES, 'incident severity'),
+    openedAt: text(row, 'opened_at'),
+    ...definedOnly({
+      acknowledgedAt: optionalText(row, 'acknowledged_at'),
+      acknowledgedBy: optionalText(row, 'acknowledged_by'),
+      mitigatedAt: optionalText(row, 'mitigated_at'),
+      resolvedAt: optionalText(row, 'resolved_at'),
+    }),
+    lastEventAt: text(row, 'last_event_at'),
+    sources: stringArray(JSON.parse(text(row, 'sources')), 'incident sources'),
+  };
+}
+
+export class SqliteIncidents implements IncidentRepository {
+  private readonly conn: SqliteConnection;
+
+  constructor(conn: SqliteConnection) {
+    this.conn = conn;
+  }
+
+  async upsert(incident: Incident): Promise<void> {
+    this.conn.statement(UPSERT).run(
+      incident.id, incident.title, incident.service, incident.host, incident.status, incident.severity,
+      incident.openedAt, orNull(incident.acknowledgedAt), orNull(incident.acknowledgedBy),
+      orNull(incident.mitigatedAt), orNull(incident.resolvedAt), incident.lastEventAt,
+      JSON.stringify(incident.sources),
+    );
+  }
+
+  async get(id: string): Promise<Incident | null> {
+    const row = this.conn.statement('SELECT * FROM incidents WHERE id = ?').get(id);
+    return row ? toIncident(row) : null;
+  }
+
+  async list(query: IncidentQuery): Promise<Page<Incident>> {
+    const limit = pageLimit(query.limit);
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    const status = query.status ?? 'all';
+    if (status === 'active') where.push("status <> 'resolved'");
+    else if (status !== 'all') {
+      where.push('status = ?');
+      params.push(status);
+    }
+    if (query.service !== undefined) {
+      where.push('service = ?');
+      params.push(query.service);
+    }
+    if (query.cursor !== undefined) {
+      const after = decodeIncidentCursor(query.cursor);
+      where.push('(opened_at < ? OR (opened_at = ? AND id < ?))');
+      params.push(after.openedAt, after.openedAt, after.id);
+    }
+    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY opened_at DESC, id DESC LIMIT ?`;
+    // The statement cache stays small: status, service and cursor give at most a dozen shapes.
+    const rows = this.conn.statement(sql).all(...params, limit + 1);
+    return toIncidentPage(rows.map(toIncident), limit);
+  }
+
+  async findActive(service: string, host: string): Promise<Incident | null> {
+    const row = this.conn
+      .statement(`SELECT * FROM incidents WHERE service = ? AND host = ? AND status <> 'resolved'
+                  ORDER BY opened_at DESC, id DESC LIMIT 1`)
+      .get(service, host);
+    return row ? toIncident(row) : null;
+  }
+
+  async changedSince(since: string, limit: number): Promise<Incident[]> {
+    return this.conn
+      .statement('SELECT * FROM incidents WHERE last_event_at > ? ORDER BY last_event_at, id LIMIT ?')
+      .all(since, pageLimit(limit))
+      .map(toIncident);
+  }
+}

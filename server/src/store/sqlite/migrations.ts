@@ -1,0 +1,177 @@
+// The embedded store's schema, as an ordered list of migrations. PRAGMA user_version records how
+// many have been applied; each runs in its own transaction together with the version bump, so a
+// crash mid-upgrade leaves the file at the previous version rather than half-migrated.
+// Append new migrations at the end; never edit one that has shipped.
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface Migration {
+  /** 1-based position; must equal the index in MIGRATIONS + 1. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE signals (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        host TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        service TEXT,
+        container TEXT,
+        attributes TEXT NOT NULL,
+        raw TEXT,
+        received_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX signals_by_position ON signals (at, id);
+
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        service TEXT NOT NULL,
+        host TEXT NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT,
+        mitigated_at TEXT,
+        resolved_at TEXT,
+        last_event_at TEXT NOT NULL,
+        sources TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX incidents_newest_first ON incidents (opened_at DESC, id DESC);
+      CREATE INDEX incidents_by_service ON incidents (service, host, status);
+
+      CREATE TABLE timeline_entries (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        actor TEXT,
+        data TEXT
+      ) STRICT;
+      CREATE INDEX timeline_by_incident ON timeline_entries (incident_id, at, id);
+
+      CREATE TABLE source_cursors (
+        source TEXT NOT NULL,
+        host TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (source, host)
+      ) STRICT;
+
+      CREATE TABLE postmortem_versions (
+        incident_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        markdown TEXT NOT NULL,
+        author TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (incident_id, version)
+      ) STRICT;
+
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ip TEXT
+      ) STRICT;
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+
+      CREATE TABLE audit (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        ip TEXT,
+        outcome TEXT NOT NULL,
+        detail TEXT
+      ) STRICT;
+      CREATE INDEX audit_newest_first ON audit (at DESC, id DESC);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'indexes for socket.io sync',
+    // A reconnecting browser asks for everything changed since a time; without these the
+    // sync reads scan whole tables.
+    sql: `
+      CREATE INDEX incidents_by_last_event ON incidents (last_event_at, id);
+      CREATE INDEX timeline_by_time ON timeline_entries (at, id);
+    `,
+  },
+];
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get();
+  const value = row?.['user_version'];
+  return typeof value === 'number' ? value : Number(value ?? 0);
+}
+
+/** Brings the database up to the last of `migrations`; returns the versions it applied. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) throw new Error(`migration "${migration.name}" is out of order`);
+  });
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new Error(
+      `the embedded store is at schema version ${current}, newer than this Vigil knows (${migrations.length}); ` +
+        'run a newer Vigil or restore a backup of the data directory',
+    );
+  }
+  const applied: number[] = [];
+  for (const migration of migrations.slice(current)) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Another process may have migrated while this one waited for the write lock.
+      if (schemaVersion(db) >= migration.version) {
+        db.exec('COMMIT');
+        continue;
+      }
+      db.exec(migration.sql);
+      // user_version lives in the file header and is written inside this same transaction.
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new Error(`embedded store migration ${migration.version} ("${migration.name}") failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,79 @@
+import type { Signal } from '../../domain/signal.ts';
+import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit, SIGNAL_SOURCES, toJsonText } from '../records.ts';
+import type { SignalRepository } from '../types.ts';
+import type { Row, SqliteConnection } from './connection.ts';
+import { integer, nullableText, optionalText, orNull, text } from './connection.ts';
+
+const INSERT = `
+  INSERT INTO signals (id, source, host, at, kind, service, container, attributes, raw, received_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO NOTHING`;
+
+function toSignal(row: Row): Signal {
+  return {
+    id: text(row, 'id'),
+    source: oneOf(row['source'], SIGNAL_SOURCES, 'signal source'),
+    host: text(row, 'host'),
+    at: text(row, 'at'),
+    kind: text(row, 'kind'),
+    ...definedOnly({ service: optionalText(row, 'service'), container: optionalText(row, 'container') }),
+    attributes: attributesFromJsonText(text(row, 'attributes')),
+    raw: fromJsonText(nullableText(row, 'raw')),
+    receivedAt: text(row, 'received_at'),
+  };
+}
+
+export class SqliteSignals implements SignalRepository {
+  private readonly conn: SqliteConnection;
+
+  constructor(conn: SqliteConnection) {
+    this.conn = conn;
+  }
+
+  /** Stores the signal unless its id is known; returns the stored form, or null for a duplicate. */
+  private insertOne(signal: Signal, now: string): Signal | null {
+    // A caller that already knows when the signal arrived (a replay, an import) keeps that time.
+    const receivedAt = signal.receivedAt ?? now;
+    const result = this.conn.statement(INSERT).run(
+      signal.id, signal.source, signal.host, signal.at, signal.kind,
+      orNull(signal.service), orNull(signal.container),
+      toJsonText(signal.attributes) ?? '{}', toJsonText(signal.raw), receivedAt,
+    );
+    return Number(result.changes) === 1 ? { ...signal, receivedAt } : null;
+  }
+
+  async insert(signal: Signal): Promise<boolean> {
+    return this.insertOne(signal, new Date().toISOString()) !== null;
+  }
+
+  async insertMany(signals: Signal[]): Promise<Signal[]> {
+    const receivedAt = new Date().toISOString();
+    return this.conn.transaction(() => {
+      const fresh: Signal[] = [];
+      for (const signal of signals) {
+        const stored = this.insertOne(signal, receivedAt);
+        if (stored) fresh.push(stored);
+      }
+      return fresh;
+    });
+  }
+
+  async get(id: string): Promise<Signal | null> {
+    const row = this.conn.statement('SELECT * FROM signals WHERE id = ?').get(id);
+    return row ? toSignal(row) : null;
+  }
+
+  async listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]> {
+    const rows = after
+      ? this.conn
+          .statement('SELECT * FROM signals WHERE at > ? OR (at = ? AND id > ?) ORDER BY at, id LIMIT ?')
+          .all(after.at, after.at, after.id, pageLimit(limit))
+      : this.conn.statement('SELECT * FROM signals ORDER BY at, id LIMIT ?').all(pageLimit(limit));
+    return rows.map(toSignal);
+  }
+
+  async count(): Promise<number> {
+    const row = this.conn.statement('SELECT count(*) AS n FROM signals').get();
+    return row ? integer(row, 'n') : 0;
+  }
+}

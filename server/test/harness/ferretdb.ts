@@ -1,0 +1,152 @@
+// Runs a real FerretDB (MongoDB wire protocol on SQLite) for the tests, on a free loopback port
+// with its data in a temporary directory that stop() removes.
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './ports.ts';
+
+export interface FerretDb {
+  /** `mongodb://127.0.0.1:PORT/`: append a database name per test run. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** FERRETDB_BIN, else the build cache, else `ferretdb` on PATH; throws saying where it looked. */
+export function ferretDbBinary(): string {
+  const fromEnv = process.env.FERRETDB_BIN;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`FERRETDB_BIN=${fromEnv} is not an executable file`);
+    return fromEnv;
+  }
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const cached = path.join(cacheHome, 'vigil', 'ferretdb-bin');
+  if (isExecutable(cached)) return cached;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'ferretdb');
+    if (dir && isExecutable(candidate)) return candidate;
+  }
+  throw new Error(`no FerretDB binary: set FERRETDB_BIN, build it to ${cached}, or put ferretdb on PATH`);
+}
+
+/** The probe for requireComponent: a binary that exists and runs (`--version`). */
+export function probeFerretDb(): Promise<string> {
+  const binary = ferretDbBinary();
+  return new Promise((resolve, reject) => {
+    execFile(binary, ['--version'], { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const firstLine = `${stderr}`.split('\n').find((line) => line.trim() !== '') ?? err.message;
+        reject(new Error(`${binary} --version failed: ${firstLine.trim()}`));
+        return;
+      }
+      if (!/version:\s*v1\./.test(stdout)) {
+        reject(new Error(`${binary} is not FerretDB 1.x (--version said: ${stdout.trim().split('\n')[0] ?? ''})`));
+        return;
+      }
+      resolve(binary);
+    });
+  });
+}
+
+/** Resolves when the process is gone, whether it exited or could not be spawned at all. */
+function gone(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+async function startOnce(binary: string, dir: string): Promise<FerretDb> {
+  const port = await freePort();
+  const child = spawn(binary, [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--state-dir=${dir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    // "-" turns off the HTTP listener for metrics and pprof: nothing here needs it.
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=error',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let spawnError: Error | undefined;
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+  // A test worker that dies without stop() must not leave FerretDB running.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4_000);
+  });
+  const early = gone(child).then(() => {
+    const why = spawnError ? spawnError.message : `code ${child.exitCode}, signal ${child.signalCode}`;
+    throw new Error(`FerretDB exited at start (${why}): ${stderr.trim()}`);
+  });
+  // Only the race below cares about an early exit; a later one (stop()) must not surface as unhandled.
+  early.catch(() => undefined);
+  try {
+    await Promise.race([waitForPort(port, 20_000), early]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await gone(child);
+    process.removeListener('exit', killOnExit);
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await gone(child);
+        clearTimeout(killTimer);
+      }
+      process.removeListener('exit', killOnExit);
+    })();
+    return stopping;
+  };
+  return { url: `mongodb://127.0.0.1:${port}/`, port, stop };
+}
+
+export async function startFerretDb(binary = ferretDbBinary()): Promise<FerretDb> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ferretdb-'));
+  const cleanUp = (): void => {
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  };
+  // The free port can be taken between probing and FerretDB binding it; a second port fixes that.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const server = await startOnce(binary, dir);
+      return {
+        ...server,
+        stop: async () => {
+          await server.stop();
+          cleanUp();
+        },
+      };
+    } catch (err) {
+      lastError = err;
+      if (!(err instanceof Error) || !/address already in use/i.test(err.message)) break;
+    }
+  }
+  cleanUp();
+  throw lastError;
+}

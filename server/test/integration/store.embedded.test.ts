@@ -1,0 +1,106 @@
+// The store contract against the embedded SQLite store, plus what only it has: a schema that migrates.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/index.ts';
+import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/sqlite/migrations.ts';
+import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/store.ts';
+import { storeContract } from './store-contract.ts';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-store-test-'));
+let runs = 0;
+const freshDir = (): string => path.join(root, `run-${++runs}`);
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+storeContract('embedded (SQLite)', () => {
+  const dir = freshDir();
+  return { store: new SqliteStore(dir), reopen: () => new SqliteStore(dir) };
+});
+
+function indexNames(file: string): string[] {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
+      .map((row) => String(row['name']));
+  } finally {
+    db.close();
+  }
+}
+
+describe('embedded store: file and schema', () => {
+  it('createStore without a MongoDB URL makes the embedded store in the data directory, in WAL mode', async () => {
+    const dir = freshDir();
+    const store = createStore({ dataDir: dir, mongodbUrl: '  ' });
+    expect(store.kind).toBe('embedded');
+    expect(existsSync(dir)).toBe(false); // nothing happens before init
+    await store.init();
+    try {
+      const file = path.join(dir, DATABASE_FILE);
+      expect(existsSync(file)).toBe(true);
+      const db = new DatabaseSync(file);
+      try {
+        expect(db.prepare('PRAGMA journal_mode').get()?.['journal_mode']).toBe('wal');
+        expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates a database written at an older schema version, keeping its data', async () => {
+    const dir = freshDir();
+    const file = path.join(dir, DATABASE_FILE);
+    mkdirSync(dir, { recursive: true });
+    const old = new DatabaseSync(file);
+    expect(migrate(old, MIGRATIONS.slice(0, 1))).toEqual([1]);
+    expect(schemaVersion(old)).toBe(1);
+    old.prepare(`INSERT INTO incidents (id, title, service, host, status, severity, opened_at, last_event_at, sources)
+                 VALUES ('i-old', 'backend down', 'backend', 'local', 'open', 'critical', ?, ?, '["docker"]')`)
+      .run('2026-11-24T09:00:00.000Z', '2026-11-24T09:00:05.000Z');
+    old.close();
+    expect(indexNames(file)).not.toContain('incidents_by_last_event');
+
+    const store = new SqliteStore(dir);
+    await store.init();
+    try {
+      expect((await store.incidents.get('i-old'))?.title).toBe('backend down');
+      expect((await store.incidents.changedSince('2026-11-24T09:00:00.000Z', 10)).map((i) => i.id)).toEqual(['i-old']);
+    } finally {
+      await store.close();
+    }
+    const db = new DatabaseSync(file);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+    expect(migrate(db)).toEqual([]); // already current: nothing to apply
+    db.close();
+    expect(indexNames(file)).toEqual(expect.arrayContaining(['incidents_by_last_event', 'timeline_by_time']));
+  });
+
+  it('refuses a database from a newer Vigil instead of guessing', async () => {
+    const dir = freshDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    await store.close();
+    const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    const again = new SqliteStore(dir);
+    await expect(again.init()).rejects.toThrow(/schema version 3, newer than this Vigil knows/);
+    await expect(again.ping()).rejects.toThrow(/not open/);
+  });
+
+  it('rolls back a failing migration and leaves the version where it was', () => {
+    const db = new DatabaseSync(':memory:');
+    const broken = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE extra (x TEXT); SELECT * FROM no_such_table;' }];
+    expect(() => migrate(db, broken)).toThrow(/migration 3 \("broken"\) failed/);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'extra'").get()?.['n']).toBe(0);
+    db.close();
+  });
+});
