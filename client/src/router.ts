@@ -1,0 +1,55 @@
+// Routes, and the guard that sends a signed-out visitor to /login?next=… (after asking the server
+// once per page load whether the cookie still holds a session).
+import { createRouter, createWebHistory, type Router } from 'vue-router';
+import type { Pinia } from 'pinia';
+import { useSessionStore } from './stores/useSessionStore.ts';
+import { safeNextPath } from './lib/navigation.ts';
+import LoginPage from './pages/LoginPage.vue';
+import AppShell from './components/shell/AppShell.vue';
+import HomePage from './pages/HomePage.vue';
+import NotFoundPage from './pages/NotFoundPage.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean;
+    /** Shown in the tab title: "<title> · Vigil". */
+    title?: string;
+  }
+}
+
+export function createAppRouter(pinia: Pinia): Router {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      { path: '/login', name: 'login', component: LoginPage, meta: { public: true, title: 'Sign in' } },
+      {
+        path: '/',
+        component: AppShell,
+        children: [
+          { path: '', name: 'home', component: HomePage, meta: { title: 'Home' } },
+          { path: ':pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { title: 'Not found' } },
+        ],
+      },
+    ],
+  });
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore(pinia);
+    if (!session.checked) await session.loadMe();
+    if (to.meta.public) {
+      if (to.name === 'login' && session.signedIn) return safeNextPath(to.query['next']);
+      return true;
+    }
+    if (!session.signedIn) {
+      return { name: 'login', query: { next: to.fullPath } };
+    }
+    return true;
+  });
+
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · Vigil` : 'Vigil';
+  });
+
+  return router;
+}

@@ -1,0 +1,186 @@
+// The live link to Vigil: the ONE place socket.io listeners live (components read this store).
+// Connects after sign-in, disconnects at sign-out, says honestly whether it is live and since when,
+// catches up with `sync` after a reconnect, and keeps the state of every source.
+import { computed, markRaw, ref } from 'vue';
+import { defineStore } from 'pinia';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, PublicUser, ServerToClientEvents, SourceStatus } from '@vigil/server/contract';
+import { api, ApiError, fetchReadiness } from '../lib/api.ts';
+import { createRelay } from '../lib/relay.ts';
+import { isSourceStatus, sourceKey } from '../lib/wire.ts';
+import { laterIso } from '../lib/time.ts';
+import type { ConnectionState, StoreHealth } from '../lib/connection.ts';
+
+type VigilSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Server events other stores consume; a sync after reconnect is replayed through the same names. */
+export type LiveEvents = Pick<ServerToClientEvents, 'incident:upsert' | 'timeline:append' | 'container:update'>;
+
+const RETRY_AFTER_REFUSAL_MS = 5_000;
+
+export const useConnectionStore = defineStore('connection', () => {
+  const state = ref<ConnectionState>('offline');
+  /** When `state` last changed (client clock, ISO). */
+  const since = ref<string>(new Date().toISOString());
+  /** The latest server time this client has seen data up to; what `sync` asks from after a gap. */
+  const lastSeen = ref<string | null>(null);
+  const hello = ref<{ serverTime: string; user: PublicUser } | null>(null);
+  /** The last reason a connection attempt failed, in words. */
+  const lastError = ref<string | null>(null);
+  const sources = ref<Record<string, SourceStatus>>({});
+  const store = ref<StoreHealth | null>(null);
+  const readinessError = ref<string | null>(null);
+
+  const relay = markRaw(createRelay<LiveEvents>((err) => { lastError.value = `a live update could not be applied: ${String(err)}`; }));
+
+  let socket: VigilSocket | null = null;
+  let wanted = false;
+  let everConnected = false;
+  let syncFrom: string | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const sourceList = computed(() => Object.values(sources.value)
+    .sort((a, b) => a.source.localeCompare(b.source) || (a.host ?? '').localeCompare(b.host ?? '')));
+
+  function setState(next: ConnectionState): void {
+    if (state.value === next) return;
+    state.value = next;
+    since.value = new Date().toISOString();
+  }
+
+  function seen(time: string | undefined): void {
+    lastSeen.value = laterIso(lastSeen.value, time);
+  }
+
+  function applySource(status: SourceStatus): void {
+    const key = sourceKey(status);
+    const prev = sources.value[key];
+    if (prev && Date.parse(prev.since) > Date.parse(status.since)) return;
+    sources.value = { ...sources.value, [key]: status };
+  }
+
+  async function refreshReadiness(): Promise<void> {
+    try {
+      const report = await fetchReadiness();
+      // The report is the whole picture: a source it no longer names (config changed across a
+      // restart) goes; one a `source:status` event updated meanwhile keeps the newer state.
+      const next: Record<string, SourceStatus> = {};
+      for (const s of report.sources) {
+        if (!isSourceStatus(s)) continue;
+        const key = sourceKey(s);
+        const current = sources.value[key];
+        next[key] = current && Date.parse(current.since) > Date.parse(s.since) ? current : s;
+      }
+      sources.value = next;
+      const prevStore = store.value;
+      store.value = {
+        kind: report.store.kind,
+        state: report.store.state,
+        ...(report.store.detail ? { detail: report.store.detail } : {}),
+        since: prevStore && prevStore.state === report.store.state ? prevStore.since : new Date().toISOString(),
+      };
+      readinessError.value = null;
+    } catch (err) {
+      readinessError.value = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  function catchUp(s: VigilSocket, from: string): void {
+    s.emit('sync', { since: from }, (result) => {
+      if ('error' in result) {
+        lastError.value = `catching up after the reconnect failed: ${result.error}`;
+        return;
+      }
+      for (const incident of result.incidents) relay.emit('incident:upsert', incident);
+      for (const entry of result.entries) relay.emit('timeline:append', entry);
+      seen(result.serverTime);
+    });
+  }
+
+  /** The server refused the socket: find out whether the session ended (the API hook then signs out). */
+  async function afterRefusal(message: string): Promise<void> {
+    lastError.value = message === 'unauthorized' ? 'the server did not accept this session for live updates' : `the server refused live updates (${message})`;
+    try {
+      await api.get('/api/auth/me');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+    }
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => { if (wanted) socket?.connect(); }, RETRY_AFTER_REFUSAL_MS);
+  }
+
+  function createSocket(): VigilSocket {
+    const s: VigilSocket = io({ withCredentials: true, autoConnect: false });
+
+    s.on('connect', () => {
+      setState('live');
+      lastError.value = null;
+      if (everConnected && syncFrom) catchUp(s, syncFrom);
+      syncFrom = null;
+      everConnected = true;
+      void refreshReadiness();
+    });
+
+    s.on('disconnect', (reason) => {
+      syncFrom = lastSeen.value;
+      if (!wanted) return;
+      setState('offline');
+      if (reason === 'io server disconnect') void afterRefusal('the server closed the connection');
+    });
+
+    s.on('connect_error', (err) => {
+      if (!wanted) return;
+      setState('offline');
+      if (s.active) {
+        lastError.value = `cannot reach the server (${err.message}); retrying`;
+      } else {
+        void afterRefusal(err.message);
+      }
+    });
+
+    s.on('server:hello', (h) => {
+      hello.value = h;
+      seen(h.serverTime);
+    });
+    s.on('source:status', (status) => {
+      if (isSourceStatus(status)) applySource(status);
+    });
+    s.on('incident:upsert', (incident) => {
+      seen(incident.lastEventAt);
+      relay.emit('incident:upsert', incident);
+    });
+    s.on('timeline:append', (entry) => {
+      seen(entry.at);
+      relay.emit('timeline:append', entry);
+    });
+    s.on('container:update', (container) => relay.emit('container:update', container));
+    return s;
+  }
+
+  function connect(): void {
+    wanted = true;
+    socket ??= createSocket();
+    if (socket.connected || socket.active) return;
+    setState('connecting');
+    socket.connect();
+  }
+
+  function disconnect(): void {
+    wanted = false;
+    clearTimeout(retryTimer);
+    socket?.disconnect();
+    setState('offline');
+    everConnected = false;
+    syncFrom = null;
+    lastSeen.value = null;
+    hello.value = null;
+    lastError.value = null;
+    sources.value = {};
+    store.value = null;
+  }
+
+  return {
+    state, since, lastSeen, hello, lastError, sources, sourceList, store, readinessError, relay,
+    connect, disconnect, refreshReadiness,
+  };
+});
