@@ -31,6 +31,10 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    files: ['sample-stack/users-app/frontend/public/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['client/src/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'vue/multi-word-component-names': 'off', 'vue/max-attributes-per-line': 'off', 'vue/singleline-html-element-content-newline': 'off', 'vue/html-self-closing': 'off' },

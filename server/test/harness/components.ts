@@ -16,7 +16,7 @@ export async function requireComponent<T>(name: string, probe: () => Promise<T> 
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (inCI) {
-      throw new Error(`${name} is required in CI but is not available: ${reason}`);
+      throw new Error(`${name} is required in CI but is not available: ${reason}`, { cause: err });
     }
     process.stderr.write(`skip: ${name} not available (${reason})\n`);
     return { ok: false, reason };
