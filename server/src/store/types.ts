@@ -87,6 +87,11 @@ export interface IncidentRepository {
   list(query: IncidentQuery): Promise<Page<Incident>>;
   /** The open (not resolved) incident of a service on a host, if any. */
   findActive(service: string, host: string): Promise<Incident | null>;
+  /**
+   * Deletes an incident and its timeline. Only the engine does this, when signals that arrived out
+   * of order show the incident was part of another one; the signals themselves stay stored.
+   */
+  remove(id: string): Promise<boolean>;
   /** Incidents whose lastEventAt is after `since` (for socket.io sync), oldest change first (lastEventAt asc, id asc). */
   changedSince(since: string, limit: number): Promise<Incident[]>;
 }
@@ -94,6 +99,8 @@ export interface IncidentRepository {
 export interface TimelineRepository {
   /** Idempotent by `entry.id`: true when newly stored. */
   append(entry: TimelineEntry): Promise<boolean>;
+  /** Deletes one entry (the engine re-derived it, e.g. a burst grew); true when it existed. */
+  remove(id: string): Promise<boolean>;
   /** Entries of one incident in time order (at asc, id asc). */
   forIncident(incidentId: string): Promise<TimelineEntry[]>;
   /** Entries with `at` after `since`, in time order (for socket.io sync). */

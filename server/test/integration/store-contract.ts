@@ -258,6 +258,23 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
         expect((await store.timeline.since(t(1), 2)).map((e) => e.id)).toEqual(['b', 'c']);
         expect(await store.timeline.since(t(4), 10)).toEqual([]);
       });
+
+      it('removes one entry, or an incident with its whole timeline', async () => {
+        const store = await ctx.open();
+        await store.incidents.upsert(incident('gone', t(1)));
+        await store.incidents.upsert(incident('kept', t(2)));
+        for (const [id, incidentId] of [['g1', 'gone'], ['g2', 'gone'], ['k1', 'kept'], ['k2', 'kept']] as const) {
+          await store.timeline.append(entry(id, incidentId, t(3)));
+        }
+        expect(await store.timeline.remove('k1')).toBe(true);
+        expect(await store.timeline.remove('k1')).toBe(false);
+        expect((await store.timeline.forIncident('kept')).map((e) => e.id)).toEqual(['k2']);
+        expect(await store.incidents.remove('gone')).toBe(true);
+        expect(await store.incidents.remove('gone')).toBe(false);
+        expect(await store.incidents.get('gone')).toBeNull();
+        expect(await store.timeline.forIncident('gone')).toEqual([]);
+        expect(await store.incidents.get('kept')).not.toBeNull();
+      });
     });
 
     describe('cursors', () => {

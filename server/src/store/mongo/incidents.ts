@@ -21,6 +21,13 @@ export class MongoIncidents implements IncidentRepository {
     await this.handle.collections.incidents.replaceOne({ _id: incident.id }, incidentToDoc(incident), { upsert: true });
   }
 
+  async remove(id: string): Promise<boolean> {
+    // Timeline first: a crash in between leaves an incident without entries, never orphan entries.
+    await this.handle.collections.timeline.deleteMany({ incidentId: id });
+    const result = await this.handle.collections.incidents.deleteOne({ _id: id });
+    return result.deletedCount === 1;
+  }
+
   async get(id: string): Promise<Incident | null> {
     const doc = await this.handle.collections.incidents.findOne({ _id: id });
     return doc ? docToIncident(doc) : null;
@@ -75,6 +82,11 @@ export class MongoTimeline implements TimelineRepository {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const result = await this.handle.collections.timeline.deleteOne({ _id: id });
+    return result.deletedCount === 1;
   }
 
   async forIncident(incidentId: string): Promise<TimelineEntry[]> {

@@ -52,6 +52,13 @@ export class SqliteIncidents implements IncidentRepository {
     );
   }
 
+  async remove(id: string): Promise<boolean> {
+    return this.conn.transaction(() => {
+      this.conn.statement('DELETE FROM timeline_entries WHERE incident_id = ?').run(id);
+      return Number(this.conn.statement('DELETE FROM incidents WHERE id = ?').run(id).changes) === 1;
+    });
+  }
+
   async get(id: string): Promise<Incident | null> {
     const row = this.conn.statement('SELECT * FROM incidents WHERE id = ?').get(id);
     return row ? toIncident(row) : null;

@@ -32,6 +32,10 @@ export class SqliteTimeline implements TimelineRepository {
     return Number(result.changes) === 1;
   }
 
+  async remove(id: string): Promise<boolean> {
+    return Number(this.conn.statement('DELETE FROM timeline_entries WHERE id = ?').run(id).changes) === 1;
+  }
+
   async forIncident(incidentId: string): Promise<TimelineEntry[]> {
     return this.conn
       .statement('SELECT * FROM timeline_entries WHERE incident_id = ? ORDER BY at, id')
