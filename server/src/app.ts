@@ -23,12 +23,17 @@ import { authRoutes } from './http/routes/auth.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
+import { incidentRoutes } from './http/routes/incidents.ts';
+import { IngestPipeline } from './ingest/pipeline.ts';
+import type { EngineOptions } from './domain/index.ts';
 
 export interface AppDeps {
   store: Store;
   logger: Logger;
   /** Where first-start secrets are shown to the person (once). Defaults to stdout. */
   announce?: (text: string) => void;
+  /** Engine tunables (tests shorten the quiet period). */
+  engine?: Partial<EngineOptions>;
 }
 
 export interface VigilApp {
@@ -40,6 +45,8 @@ export interface VigilApp {
   readonly auth: AuthService;
   readonly status: StatusBoard;
   readonly realtime: RealtimeGateway;
+  /** Where sources and actions hand in signals; resolves once they are stored. */
+  readonly signals: IngestPipeline;
   webhookToken(): Promise<WebhookToken>;
 }
 
@@ -80,6 +87,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs }));
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit));
+  api.use(incidentRoutes({ store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
   });
@@ -90,6 +98,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const httpServer = http.createServer(app);
   const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics });
   status.on('change', (s) => realtime.sourceStatus(s));
+  const pipeline = new IngestPipeline({ store: deps.store, broadcast: realtime, logger: log, ...(deps.engine ? { options: deps.engine } : {}) });
 
   const monitor = new ReachabilityMonitor([
     ...config.dockerHosts.map((h) => dockerCheck(h.url, dockerClient(h, config.dockerCertPath))),
@@ -98,6 +107,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
 
   let webhookToken: Promise<WebhookToken> | undefined;
   const bootstrap = storeLife.ready().then(async () => {
+    await pipeline.start();
     const admin = await auth.ensureAdmin(config.adminPassword, generatePassword);
     webhookToken = ensureWebhookToken(deps.store, config.webhookToken);
     const webhook = await webhookToken;
@@ -116,6 +126,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     auth,
     status,
     realtime,
+    signals: pipeline,
     ready: () => bootstrap,
     webhookToken: async () => {
       await bootstrap;
@@ -136,6 +147,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     close: () => {
       closing ??= (async () => {
         monitor.stop();
+        await pipeline.stop();
         const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
         forced.unref();
         await realtime.close();

@@ -97,6 +97,10 @@ export interface ServerToClientEvents {
   'container:update': (container: Container) => void;
   'source:status': (status: SourceStatus) => void;
   'server:hello': (hello: { serverTime: string; user: PublicUser }) => void;
+  /** Only after signals arrived out of order: the incident turned out to be part of another one. */
+  'incident:remove': (ref: { id: string }) => void;
+  /** Only after signals arrived out of order: the entry was re-derived (e.g. its burst grew). */
+  'timeline:remove': (ref: { id: string; incidentId: string }) => void;
 }
 
 export interface SyncResult {

@@ -74,6 +74,8 @@ export class RealtimeGateway {
 
   incidentUpsert(incident: Incident): void { this.io.emit('incident:upsert', incident); }
   timelineAppend(entry: TimelineEntry): void { this.io.emit('timeline:append', entry); }
+  incidentRemove(id: string): void { this.io.emit('incident:remove', { id }); }
+  timelineRemove(id: string, incidentId: string): void { this.io.emit('timeline:remove', { id, incidentId }); }
   containerUpdate(container: Container): void { this.io.emit('container:update', container); }
   sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }
 

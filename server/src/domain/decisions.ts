@@ -1,0 +1,74 @@
+// What the engine tells its caller to persist and broadcast, as the difference between what it
+// derived and what it said before.
+import type { Incident, TimelineEntry } from '../contract/index.ts';
+import { compareEntries, toIncident } from './machine.ts';
+import type { Machine } from './machine.ts';
+
+export type Decision =
+  /** Store (insert or replace) the incident and emit socket.io `incident:upsert`. */
+  | { type: 'incident:upsert'; incident: Incident }
+  /** Store the entry (idempotent by id) and emit socket.io `timeline:append`. */
+  | { type: 'timeline:append'; entry: TimelineEntry }
+  /**
+   * Only when signals arrive out of event-time order: an entry said before is no longer true (its
+   * burst grew, or the incident it was on turned out to start earlier). Delete it.
+   */
+  | { type: 'timeline:remove'; entryId: string; incidentId: string }
+  /** Only when signals arrive out of event-time order: the incident merged into another one. Delete it and its timeline. */
+  | { type: 'incident:remove'; incidentId: string };
+
+/** What one service's machine says at a given time. */
+export interface View {
+  incidents: Incident[];
+  entries: TimelineEntry[];
+}
+
+/** What has been told to the caller, per service. */
+export interface Emitted {
+  incidents: Record<string, Incident>;
+  /** entry id → incident id */
+  entries: Record<string, string>;
+}
+
+export const NOTHING_EMITTED: Emitted = { incidents: {}, entries: {} };
+
+export function viewOf(m: Machine): View {
+  const drafts = m.active === null ? m.closed : [...m.closed, m.active];
+  const entries = [...drafts.flatMap((d) => d.entries), ...m.detached].sort(compareEntries);
+  return { incidents: drafts.map(toIncident), entries };
+}
+
+/** Field by field, so an incident read back from a store (other key order) compares equal. */
+function sameIncident(a: Incident | undefined, b: Incident): boolean {
+  if (a === undefined) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (JSON.stringify(Reflect.get(a, key)) !== JSON.stringify(Reflect.get(b, key))) return false;
+  }
+  return true;
+}
+
+/** Decisions turning `emitted` into `view`; removals first, then upserts, then appends in time order. */
+export function diff(emitted: Emitted, view: View, allowRemovals = true): { decisions: Decision[]; emitted: Emitted } {
+  const decisions: Decision[] = [];
+  const next: Emitted = { incidents: {}, entries: {} };
+  const inView = new Set(view.entries.map((e) => e.id));
+  const incidentsInView = new Set(view.incidents.map((i) => i.id));
+  if (allowRemovals) {
+    for (const [entryId, incidentId] of Object.entries(emitted.entries).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!inView.has(entryId)) decisions.push({ type: 'timeline:remove', entryId, incidentId });
+    }
+    for (const id of Object.keys(emitted.incidents).sort()) {
+      if (!incidentsInView.has(id)) decisions.push({ type: 'incident:remove', incidentId: id });
+    }
+  }
+  for (const incident of view.incidents) {
+    if (!sameIncident(emitted.incidents[incident.id], incident)) decisions.push({ type: 'incident:upsert', incident });
+    next.incidents[incident.id] = incident;
+  }
+  for (const entry of view.entries) {
+    if (emitted.entries[entry.id] === undefined) decisions.push({ type: 'timeline:append', entry });
+    next.entries[entry.id] = entry.incidentId;
+  }
+  return { decisions, emitted: next };
+}

@@ -1,0 +1,72 @@
+// The signal kinds the engine understands, and typed reads of a signal's attributes.
+import type { Signal } from './signal.ts';
+
+export const KIND = {
+  // Docker (sources/docker/normalize.ts): `container.<action>`
+  create: 'container.create',
+  start: 'container.start',
+  restart: 'container.restart',
+  kill: 'container.kill',
+  oom: 'container.oom',
+  die: 'container.die',
+  stop: 'container.stop',
+  pause: 'container.pause',
+  unpause: 'container.unpause',
+  destroy: 'container.destroy',
+  healthy: 'container.health_status.healthy',
+  unhealthy: 'container.health_status.unhealthy',
+  // Alertmanager (sources/alertmanager/normalize.ts)
+  alertFiring: 'alert.firing',
+  alertResolved: 'alert.resolved',
+  // Prometheus target health (attributes: instance?, job?, expr?)
+  serviceDown: 'prometheus.service_down',
+  serviceUp: 'prometheus.service_up',
+  // People, through the API (commands.ts builds these)
+  acknowledge: 'user.acknowledge',
+  note: 'user.note',
+  resolve: 'user.resolve',
+  restartRequested: 'user.restart_requested',
+  restartResult: 'action.restart_result',
+  // The supervisor (commands.ts builds these)
+  supervisorRestart: 'supervisor.restart',
+  breakerOpen: 'supervisor.breaker_open',
+  supervisionPaused: 'supervisor.paused',
+  supervisionResumed: 'supervisor.resumed',
+  // Entries the engine writes itself (source 'system')
+  mitigated: 'incident.mitigated',
+  resolved: 'incident.resolved',
+  flapping: 'incident.flapping',
+  crashLoop: 'incident.crash_loop',
+} as const;
+
+export function attrString(signal: Signal, key: string): string | undefined {
+  const value = signal.attributes[key];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+export function attrNumber(signal: Signal, key: string): number | undefined {
+  const value = signal.attributes[key];
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  return undefined;
+}
+
+export function attrBoolean(signal: Signal, key: string): boolean | undefined {
+  const value = signal.attributes[key];
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}
+
+/** The container a signal is about: Docker's container id (the normalizer sets `signal.container`). */
+export function containerOf(signal: Signal): string | undefined {
+  return signal.container ?? attrString(signal, 'containerId') ?? attrString(signal, 'container');
+}
+
+/** Who acted, for signals a person (or the supervisor) caused. */
+export function actorOf(signal: Signal): string | undefined {
+  return attrString(signal, 'actor');
+}

@@ -1,0 +1,158 @@
+// Timeline messages and incident titles, in the sentences a responder would write by hand.
+import { KIND, attrNumber, attrString, actorOf } from './kinds.ts';
+import type { Signal } from './signal.ts';
+import { formatDuration } from './time.ts';
+
+export function alertName(signal: Signal): string {
+  return attrString(signal, 'alertname') ?? 'unnamed alert';
+}
+
+function alertText(signal: Signal): string | undefined {
+  return attrString(signal, 'summary') ?? attrString(signal, 'description');
+}
+
+/** The incident's title, from the signal that opened it. */
+export function titleFor(opener: Signal, service: string): string {
+  switch (opener.kind) {
+    case KIND.die: return `${service} container died`;
+    case KIND.oom: return `${service} container ran out of memory`;
+    case KIND.unhealthy: return `${service} container unhealthy`;
+    case KIND.serviceDown: return `Prometheus reports ${service} down`;
+    case KIND.alertFiring: {
+      const text = alertText(opener);
+      return text === undefined ? alertName(opener) : `${alertName(opener)}: ${text}`;
+    }
+    default: return `${service}: ${opener.kind}`;
+  }
+}
+
+function byWhom(requestedBy: string): string {
+  return requestedBy === 'supervisor' ? "the supervisor's restart" : `the restart requested by ${requestedBy}`;
+}
+
+/** One sentence for a container's kill → (oom) → die → (stop): Docker's events of one action. */
+export function deathMessage(service: string, members: readonly Signal[], requestedBy?: string): string {
+  const die = members.find((m) => m.kind === KIND.die);
+  const kills = members.filter((m) => m.kind === KIND.kill);
+  const lastKill = kills[kills.length - 1];
+  const exit = die === undefined ? undefined : attrNumber(die, 'exitCode');
+  const exitText = exit === undefined ? 'exit code unknown' : `exit ${exit}`;
+  const signal = lastKill === undefined ? undefined : attrString(lastKill, 'signal');
+  const stopped = members.some((m) => m.kind === KIND.stop);
+  const oom = members.some((m) => m.kind === KIND.oom);
+  const detail = oom ? `(OOM killed, ${exitText})` : signal !== undefined ? `(signal ${signal}, ${exitText})` : `(${exitText})`;
+  if (requestedBy !== undefined) return `${service} container stopped for ${byWhom(requestedBy)} ${detail}`;
+  if (oom) return `${service} container died — out of memory ${detail}`;
+  if (signal !== undefined) return stopped ? `${service} container stopped ${detail}` : `${service} container died — killed ${detail}`;
+  if (exit === 0) return `${service} container exited ${detail}`;
+  if (exit !== undefined && exit > 128) return `${service} container died — terminated by signal ${exit - 128} ${detail}`;
+  return `${service} container died — crashed ${detail}`;
+}
+
+/** One sentence for (create →) start (→ restart). */
+export function startMessage(service: string, members: readonly Signal[]): string {
+  if (members.some((m) => m.kind === KIND.restart)) return `${service} container restarted`;
+  if (members.some((m) => m.kind === KIND.create)) return `${service} container created and started`;
+  return `${service} container started`;
+}
+
+/** A Docker event that stands alone on the timeline. */
+export function containerMessage(service: string, signal: Signal): string {
+  switch (signal.kind) {
+    case KIND.kill: return `${service} container was sent signal ${attrString(signal, 'signal') ?? '?'}`;
+    case KIND.oom: return `${service} container ran out of memory`;
+    case KIND.create: return `${service} container created`;
+    case KIND.stop: return `${service} container stopped`;
+    case KIND.restart: return `${service} container restarted`;
+    case KIND.pause: return `${service} container paused`;
+    case KIND.unpause: return `${service} container unpaused`;
+    case KIND.destroy: return `${service} container removed`;
+    case KIND.healthy: return `${service} container is healthy`;
+    case KIND.unhealthy: return `${service} container became unhealthy (health check failing)`;
+    default: return `${service} container: ${signal.kind.replace(/^container\./, '').replaceAll('.', ' ')}`;
+  }
+}
+
+export function alertMessage(signal: Signal): string {
+  const name = alertName(signal);
+  if (signal.kind === KIND.alertResolved) return `Alert ${name} resolved`;
+  const text = alertText(signal);
+  return text === undefined ? `Alert ${name} firing` : `Alert ${name} firing: ${text}`;
+}
+
+export function prometheusMessage(service: string, signal: Signal): string {
+  const where = attrString(signal, 'instance');
+  const suffix = where === undefined ? '' : ` (${where})`;
+  return signal.kind === KIND.serviceUp
+    ? `Prometheus reports ${service} up again${suffix}`
+    : `Prometheus reports ${service} down${suffix}`;
+}
+
+/** Commands from people and the outcomes of their actions. */
+export function commandMessage(service: string, signal: Signal): string {
+  const actor = actorOf(signal) ?? 'someone';
+  switch (signal.kind) {
+    case KIND.acknowledge: return `acknowledged by ${actor}`;
+    case KIND.note: return attrString(signal, 'text') ?? `note by ${actor}`;
+    case KIND.resolve: {
+      const reason = attrString(signal, 'reason');
+      return reason === undefined ? `resolved by ${actor}` : `resolved by ${actor}: ${reason}`;
+    }
+    case KIND.restartRequested: return `restart requested by ${actor}`;
+    case KIND.restartResult: {
+      const took = attrNumber(signal, 'durationMs');
+      const by = actor === 'supervisor' ? 'by the supervisor' : `requested by ${actor}`;
+      if (signal.attributes['ok'] === true) {
+        return `${service} restarted (${by}${took === undefined ? '' : `, took ${formatDuration(took)}`})`;
+      }
+      return `restart of ${service} failed (${by}): ${attrString(signal, 'error') ?? 'unknown error'}`;
+    }
+    default: return `${signal.kind} by ${actor}`;
+  }
+}
+
+export function supervisorMessage(service: string, signal: Signal): string {
+  switch (signal.kind) {
+    case KIND.supervisorRestart: {
+      const attempt = attrNumber(signal, 'attempt');
+      const next = attrNumber(signal, 'nextBackoffMs');
+      const parts = [attempt === undefined ? undefined : `attempt ${attempt}`,
+        next === undefined ? undefined : `next back-off ${formatDuration(next)}`].filter((p) => p !== undefined);
+      return `supervisor restarted ${service}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+    }
+    case KIND.breakerOpen: {
+      const restarts = attrNumber(signal, 'restarts');
+      const window = attrNumber(signal, 'windowMs');
+      const why = restarts !== undefined && window !== undefined ? `${restarts} restarts in ${formatDuration(window)}` : 'too many restarts';
+      return `supervisor stopped restarting ${service}: ${why} (restart-loop breaker open)`;
+    }
+    case KIND.supervisionPaused: return `supervision of ${service} paused by ${actorOf(signal) ?? 'someone'}`;
+    case KIND.supervisionResumed: return `supervision of ${service} resumed by ${actorOf(signal) ?? 'someone'}`;
+    default: return attrString(signal, 'message') ?? `supervisor: ${signal.kind.replace(/^supervisor\./, '')}`;
+  }
+}
+
+export function mitigatedMessage(service: string, alertOnly: boolean): string {
+  return alertOnly
+    ? `${service} recovered: every alert resolved`
+    : `${service} recovered: every container running and healthy`;
+}
+
+export function resolvedMessage(service: string, quietPeriodMs: number): string {
+  return `resolved: ${service} stayed healthy with no alert firing for ${formatDuration(quietPeriodMs)}`;
+}
+
+export function flappingMessage(service: string, afterMs: number, times: number): string {
+  const count = times === 1 ? '' : ` (${ordinal(times)} time)`;
+  return `${service} failed again ${formatDuration(afterMs)} after recovering — re-opened, flapping${count}`;
+}
+
+export function crashLoopMessage(service: string, deaths: number, spanMs: number): string {
+  return `${service} is crash-looping: ${deaths} deaths in ${formatDuration(spanMs)} — severity raised to critical`;
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  if (tens >= 11 && tens <= 13) return `${n}th`;
+  return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+}

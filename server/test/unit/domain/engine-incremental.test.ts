@@ -1,0 +1,203 @@
+// The incremental path: decisions as signals arrive, time passing, restarts of Vigil.
+import { describe, expect, test } from 'vitest';
+import type { IncidentWithTimeline } from '../../../src/contract/index.ts';
+import { userCommandSignal } from '../../../src/domain/commands.ts';
+import type { Decision } from '../../../src/domain/decisions.ts';
+import { applySignal, EMPTY_STATE, nextTickAt, project, restoreState, tick } from '../../../src/domain/engine.ts';
+import type { EngineState } from '../../../src/domain/engine.ts';
+import type { EngineOptions } from '../../../src/domain/options.ts';
+import type { Signal } from '../../../src/domain/signal.ts';
+import { ENGINE_OPTIONS, byKind, received, recordedDocker, seedOutage } from './sequences.ts';
+import { applyDecisions, asProjection, emptyStore, lines } from './store-model.ts';
+
+const OPTIONS: Partial<EngineOptions> = ENGINE_OPTIONS;
+const types = (decisions: readonly Decision[]) => decisions.map((d) => d.type);
+
+/** Feeds signals as they arrive, ticking to each one's receivedAt first, the way the pipeline runs. */
+function live(signals: readonly Signal[], until: string, options = OPTIONS) {
+  let state: EngineState = EMPTY_STATE;
+  const store = emptyStore();
+  const log: Decision[][] = [];
+  for (const signal of signals) {
+    const ticked = tick(state, signal.receivedAt ?? signal.at, options);
+    const applied = applySignal(ticked.state, signal, options);
+    state = applied.state;
+    applyDecisions(store, [...ticked.decisions, ...applied.decisions]);
+    log.push(ticked.decisions, applied.decisions);
+  }
+  const last = tick(state, until, options);
+  applyDecisions(store, last.decisions);
+  log.push(last.decisions);
+  return { state: last.state, store, log, lastDecisions: last.decisions };
+}
+
+const byArrival = (signals: readonly Signal[]) => [...signals].sort((a, b) => ((a.receivedAt ?? a.at) < (b.receivedAt ?? b.at) ? -1 : 1));
+
+describe('live', () => {
+  test('the die opens the incident at once; its entry follows when the burst settles', () => {
+    const docker = recordedDocker('recorded/seed-backend-killed.json');
+    const die = byKind(docker, 'container.die');
+    let state = EMPTY_STATE;
+    for (const s of docker.filter((x) => x.at < die.at)) state = applySignal(state, s, OPTIONS).state;
+    const opened = applySignal(state, die, OPTIONS);
+    expect(types(opened.decisions)).toEqual(['incident:upsert']);
+    expect(opened.decisions[0]).toMatchObject({ incident: { status: 'open', openedAt: '2026-11-24T18:37:11.123Z', title: 'backend container died' } });
+    expect(nextTickAt(opened.state, OPTIONS)).toBe('2026-11-24T18:37:11.624Z');
+    expect(tick(opened.state, '2026-11-24T18:37:11.623Z', OPTIONS).decisions).toEqual([]);
+    const settled = tick(opened.state, '2026-11-24T18:37:11.624Z', OPTIONS);
+    expect(settled.decisions).toEqual([expect.objectContaining({
+      type: 'timeline:append',
+      entry: expect.objectContaining({ at: '2026-11-24T18:37:11.123Z', message: 'backend container died — killed (signal 9, exit 137)' }) as unknown,
+    })]);
+    expect(tick(settled.state, '2026-11-24T18:37:12.000Z', OPTIONS).decisions).toEqual([]);
+  });
+
+  test('the seed outage as it arrived: the store ends up with what project() derives, nothing removed', () => {
+    const signals = seedOutage();
+    const until = '2026-11-24T18:45:00.000Z';
+    const { store, log } = live(byArrival(signals), until);
+    expect(asProjection(store)).toEqual(project(signals, { ...OPTIONS, now: until }));
+    expect(log.flat().some((d) => d.type === 'timeline:remove' || d.type === 'incident:remove')).toBe(false);
+    const statuses = log.flat().flatMap((d) => (d.type === 'incident:upsert' ? [d.incident.status] : []));
+    expect([...new Set(statuses)]).toEqual(['open', 'acknowledged', 'mitigated', 'resolved']);
+  });
+
+  test('duplicates change nothing', () => {
+    const signals = seedOutage();
+    let state = EMPTY_STATE;
+    for (const s of signals) state = applySignal(state, s, OPTIONS).state;
+    for (const s of signals) expect(applySignal(state, s, OPTIONS)).toEqual({ state, decisions: [] });
+  });
+
+  test('an alert arriving before the Docker event it belongs to: one incident in the end, opened by the die', () => {
+    const signals = seedOutage();
+    const alertFirst = [
+      ...signals.filter((s) => s.kind === 'alert.firing'),
+      ...signals.filter((s) => s.kind !== 'alert.firing'),
+    ];
+    const until = '2026-11-24T18:45:00.000Z';
+    const { store, log } = live(alertFirst, until);
+    const first = log.flat()[0];
+    expect(first).toMatchObject({ type: 'incident:upsert', incident: { title: 'BackendDown: Backend service is down', openedAt: '2026-11-24T18:37:26.100Z' } });
+    const alertIncident = first?.type === 'incident:upsert' ? first.incident.id : '';
+    expect(log.flat()).toContainEqual({ type: 'incident:remove', incidentId: alertIncident });
+    const expected = project(signals, { ...OPTIONS, now: until });
+    expect(asProjection(store)).toEqual(expected);
+    expect(expected.incidents.map((i) => i.title)).toEqual(['backend container died']);
+  });
+
+  test('a stop arriving after its die was written: the entry is replaced, not duplicated', () => {
+    const docker = recordedDocker('events-lifecycle.json');
+    const stop = byKind(docker, 'container.stop');
+    const rest = docker.filter((s) => s !== stop);
+    const until = '2026-11-24T00:41:00.000Z';
+    const withTicks = live(rest, '2026-11-24T00:40:39.500Z');
+    const late = applySignal(withTicks.state, stop, OPTIONS);
+    // The stop moves lastEventAt, and the die's entry now carries it.
+    expect(types(late.decisions)).toEqual(['timeline:remove', 'incident:upsert', 'timeline:append']);
+    const appended = late.decisions[2];
+    expect(appended?.type === 'timeline:append' ? appended.entry.message : '').toBe('probe-ev-life container stopped (signal 9, exit 137)');
+    const store = withTicks.store;
+    applyDecisions(store, late.decisions);
+    applyDecisions(store, tick(late.state, until, OPTIONS).decisions);
+    expect(asProjection(store)).toEqual(project(docker, { ...OPTIONS, now: until }));
+  });
+});
+
+describe('the quiet period', () => {
+  const docker = recordedDocker('recorded/seed-backend-killed.json');
+  const kill = byKind(docker, 'container.kill');
+  const die = byKind(docker, 'container.die');
+  /** The recorded kill and die again, `ms` after the original ones. */
+  const againAfter = (ms: number): Signal[] => [kill, die].map((s) => {
+    const at = new Date(Date.parse(s.at) + ms).toISOString();
+    return received({ ...s, id: `${s.id}-again`, at }, at);
+  });
+  const healthyAt = Date.parse(byKind(docker, 'container.health_status.healthy', 1).at);
+  const deathAfterHealthy = (ms: number) => againAfter(healthyAt + ms - Date.parse(die.at));
+
+  test('a failure inside it re-opens the same incident and marks it flapping', () => {
+    const { incidents, timelines } = project([...docker, ...deathAfterHealthy(30_000)], { ...OPTIONS, now: '2026-11-24T18:50:00.000Z' });
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.status).toBe('open');
+    expect(lines(timelines[incidents[0]?.id ?? '']).slice(-2)).toEqual([
+      '2026-11-24T18:40:40.423Z docker container.die | backend container died — killed (signal 9, exit 137)',
+      '2026-11-24T18:40:40.423Z system incident.flapping | backend failed again 30 s after recovering — re-opened, flapping',
+    ]);
+  });
+
+  test('a failure after it opens a new incident', () => {
+    const { incidents } = project([...docker, ...deathAfterHealthy(60_001)], { ...OPTIONS, now: '2026-11-24T18:50:00.000Z' });
+    expect(incidents.map((i) => [i.status, i.openedAt, i.resolvedAt])).toEqual([
+      ['resolved', '2026-11-24T18:37:11.123Z', '2026-11-24T18:41:10.423Z'],
+      ['open', '2026-11-24T18:41:10.424Z', undefined],
+    ]);
+  });
+});
+
+describe('people', () => {
+  const docker = recordedDocker('recorded/oom-killed.json');
+  const opened = project(docker, OPTIONS).incidents[0];
+  const ref = { id: opened?.id ?? '', service: 'reports', host: 'local' };
+
+  test('resolved by hand with a reason; the next failure is a new incident', () => {
+    const resolve = userCommandSignal({ kind: 'user.resolve', incident: ref, actor: 'carol', reason: 'batch job retired' }, '2026-11-24T18:40:00.000Z');
+    const { incidents, timelines } = project([...docker, resolve], OPTIONS);
+    expect(incidents[0]).toMatchObject({ status: 'resolved', resolvedAt: '2026-11-24T18:40:00.000Z' });
+    expect(lines(timelines[ref.id]).at(-1)).toBe('2026-11-24T18:40:00.000Z user user.resolve | resolved by carol: batch job retired [carol]');
+  });
+
+  test('a note on an incident this engine no longer holds still reaches its timeline', () => {
+    const old = { id: 'inc_resolved_last_week', service: 'reports', host: 'local' };
+    const note = userCommandSignal({ kind: 'user.note', incident: old, actor: 'dave', text: 'root cause: cron at 03:00' }, '2026-11-24T18:40:00.000Z');
+    const { timelines } = project([note], OPTIONS);
+    expect(lines(timelines['inc_resolved_last_week'])).toEqual(['2026-11-24T18:40:00.000Z user user.note | root cause: cron at 03:00 [dave]']);
+  });
+});
+
+test('after a restart of Vigil: restoreState from the stored incidents and signals, then carry on', () => {
+  const signals = seedOutage();
+  const arrival = byArrival(signals);
+  const cut = arrival.findIndex((s) => s.kind === 'user.restart_requested');
+  const before = live(arrival.slice(0, cut), arrival[cut - 1]?.receivedAt ?? '');
+  const stored: IncidentWithTimeline[] = [...before.store.incidents.values()].map((incident) => ({
+    ...incident, timeline: [...before.store.entries.values()].filter((e) => e.incidentId === incident.id),
+  }));
+  expect(stored.map((i) => i.status)).toEqual(['acknowledged']);
+  const restored = restoreState(stored, arrival.slice(0, cut), OPTIONS, arrival[cut - 1]?.receivedAt);
+  expect(restored.decisions).toEqual([]);
+  expect(restored.unmatched).toEqual([]);
+  let state = restored.state;
+  const store = before.store;
+  for (const s of arrival.slice(cut)) {
+    const r = applySignal(state, s, OPTIONS);
+    state = r.state;
+    applyDecisions(store, r.decisions);
+  }
+  applyDecisions(store, tick(state, '2026-11-24T18:45:00.000Z', OPTIONS).decisions);
+  expect(asProjection(store)).toEqual(project(signals, { ...OPTIONS, now: '2026-11-24T18:45:00.000Z' }));
+});
+
+test('a quiet service is forgotten after retainMs, keeping what it knows about its containers', () => {
+  const docker = recordedDocker('recorded/seed-backend-killed.json');
+  const run = live(docker, '2026-11-24T18:55:00.000Z', { ...OPTIONS, retainMs: 10 * 60_000 });
+  const service = Object.values(run.state.services)[0];
+  expect(service?.signals).toEqual([]);
+  expect(service?.machine.closed).toEqual([]);
+  expect(Object.values(service?.machine.containers ?? {})).toEqual([{ name: 'rec-backend', running: true, health: 'healthy', hasHealthcheck: true }]);
+  // The last tick both ended the quiet period and, 10 minutes on, let the service go.
+  expect(run.lastDecisions.map((d) => (d.type === 'incident:upsert' ? d.incident.status : d.type))).toEqual(['resolved', 'timeline:append']);
+  // What it kept matters: after a new death and start, the health check must pass before it is mitigated.
+  const later = (s: Signal, at: string) => received({ ...s, id: `${s.id}-later`, at }, at);
+  let state = run.state;
+  const decisions: Decision[] = [];
+  for (const [s, at] of [[byKind(docker, 'container.die'), '2026-11-24T19:00:00.000Z'], [byKind(docker, 'container.start', 1), '2026-11-24T19:00:01.000Z']] as const) {
+    const r = applySignal(state, later(s, at), OPTIONS);
+    state = r.state;
+    decisions.push(...r.decisions);
+  }
+  decisions.push(...tick(state, '2026-11-24T19:00:05.000Z', OPTIONS).decisions);
+  expect(decisions.flatMap((d) => (d.type === 'incident:upsert' ? [d.incident.status] : [d.type]))).toEqual([
+    'open', 'open', 'timeline:append', 'timeline:append',
+  ]);
+});
