@@ -6,6 +6,7 @@ import { createApp, type VigilApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createStore } from '../../src/store/index.ts';
+import type { EngineOptions } from '../../src/domain/index.ts';
 
 export interface RunningVigil {
   url: string;
@@ -15,7 +16,7 @@ export interface RunningVigil {
   stop(): Promise<void>;
 }
 
-export async function startVigil(env: Record<string, string> = {}): Promise<RunningVigil> {
+export async function startVigil(env: Record<string, string> = {}, engine?: Partial<EngineOptions>): Promise<RunningVigil> {
   const dataDir = env['DATA_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -28,7 +29,7 @@ export async function startVigil(env: Record<string, string> = {}): Promise<Runn
   });
   const store = createStore({ dataDir: config.dataDir, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
   const announced: string[] = [];
-  const app = createApp({ store, logger: createLogger(config.logLevel), announce: (t) => announced.push(t) }, config);
+  const app = createApp({ store, logger: createLogger(config.logLevel), announce: (t) => announced.push(t), ...(engine ? { engine } : {}) }, config);
   const address = await app.listen();
   return {
     url: `http://127.0.0.1:${address.port}`,
