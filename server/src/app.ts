@@ -24,6 +24,7 @@ import { adminRoutes } from './http/routes/admin.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
+import { postmortemRoutes } from './http/routes/postmortems.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import type { EngineOptions } from './domain/index.ts';
 
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit));
   api.use(incidentRoutes({ store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
+  api.use(postmortemRoutes({ store: deps.store, audit, logger: log }));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
   });
@@ -98,7 +100,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const httpServer = http.createServer(app);
   const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics });
   status.on('change', (s) => realtime.sourceStatus(s));
-  const pipeline = new IngestPipeline({ store: deps.store, broadcast: realtime, logger: log, ...(deps.engine ? { options: deps.engine } : {}) });
+  const pipeline = new IngestPipeline({ store: deps.store, broadcast: realtime, logger: log, options: { quietPeriodMs: config.quietPeriodMs, ...deps.engine } });
 
   const monitor = new ReachabilityMonitor([
     ...config.dockerHosts.map((h) => dockerCheck(h.url, dockerClient(h, config.dockerCertPath))),

@@ -31,6 +31,13 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   CLIENT_DIST: z.string().optional(),
+  QUIET_PERIOD_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  PROMETHEUS_POLL_SECONDS: z.coerce.number().max(300).default(5).refine((v) => v === 0 || v >= 1, { message: 'expected seconds between 1 and 300, or 0 to turn polling off' }),
+  SERVICE_LABELS: z.string().default('service,job,container,instance').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .refine((names) => names.length > 0 && names.every((n) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)), { message: 'expected comma-separated Prometheus label names, e.g. service,job,container,instance' }),
+  SERVICE_MAP: z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .refine((pairs) => pairs.every((p) => /^[^=]+=[^=]+$/.test(p)), { message: 'expected comma-separated label-value=service pairs, e.g. users-api=backend,db:5432=mongo' })
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => p.split('=').map((s) => s.trim()) as [string, string]))),
 });
 
 export interface DockerEndpoint {
@@ -56,6 +63,12 @@ export interface Config {
   sessionTtlMs: number;
   cookieSecure: 'auto' | boolean;
   clientDist: string;
+  /** Recovered this long with no new failure → resolved. */
+  quietPeriodMs: number;
+  /** How often the Prometheus source polls alerts and target health; 0 = not at all. */
+  prometheusPollMs: number;
+  /** Which Prometheus/Alertmanager labels name a service (first present wins), and renames of their values. */
+  serviceMapping: { labels: string[]; aliases: Record<string, string> };
 }
 
 export class ConfigError extends Error {
@@ -112,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
     clientDist: path.resolve(cwd, e.CLIENT_DIST ?? defaultClientDist()),
+    quietPeriodMs: e.QUIET_PERIOD_SECONDS * 1000,
+    prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
+    serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },
   };
 }
 

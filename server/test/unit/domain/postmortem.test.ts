@@ -1,0 +1,89 @@
+// The post-mortem draft of the recorded seed outage: every section, the timeline table row by row
+// with its UTC times, the figures, and action items from what happened and from the stack.
+import { describe, expect, test } from 'vitest';
+import type { IncidentWithTimeline } from '../../../src/contract/index.ts';
+import { incidentAnalytics } from '../../../src/domain/analytics.ts';
+import { project } from '../../../src/domain/engine.ts';
+import { draftPostmortem, duration } from '../../../src/domain/postmortem/draft.ts';
+import type { StackFindings } from '../../../src/domain/postmortem/findings.ts';
+import { ENGINE_OPTIONS, seedOutage } from './sequences.ts';
+
+const NOW = '2026-11-24T18:50:00.000Z';
+const { incidents, timelines } = project(seedOutage(), { ...ENGINE_OPTIONS, now: NOW });
+const seed: IncidentWithTimeline = { ...incidents[0]!, timeline: timelines[incidents[0]!.id] ?? [] };
+const analytics = incidentAnalytics(seed, NOW);
+
+const seedStack: StackFindings = {
+  containers: [{ name: 'users_backend_1', host: 'local', restartPolicy: 'no', hasHealthcheck: true, supervised: false }],
+  prometheus: { job: 'backend', hasUpRule: false },
+};
+
+describe('the seed outage draft', () => {
+  const { markdown, actionItems } = draftPostmortem({ incident: seed, analytics, findings: seedStack });
+
+  test('has the seed post-mortem\'s seven sections in order', () => {
+    const headings = markdown.split('\n').filter((l) => l.startsWith('## '));
+    expect(headings).toEqual([
+      '## 1. Summary', '## 2. Impact', '## 3. Timeline of Events (UTC)', '## 4. Root Cause',
+      '## 5. Resolution', '## 6. Lessons Learned', '## 7. Action Items',
+    ]);
+  });
+
+  test('the timeline table has one row per recorded entry, with its UTC time and message', () => {
+    const rows = markdown.split('\n').filter((l) => /^\| \d{4}-/.test(l));
+    const expected = seed.timeline.filter((e) => !['container.create', 'container.destroy'].includes(e.kind));
+    expect(rows).toHaveLength(expected.length);
+    rows.forEach((row, i) => {
+      const entry = expected[i]!;
+      expect(row.startsWith(`| ${entry.at.replace('T', ' ').replace('Z', '')} | `)).toBe(true);
+      expect(row).toContain(entry.message.replace(/\|/g, '\\|'));
+    });
+    expect(rows[0]).toBe('| 2026-11-24 18:37:11.123 | backend container died — killed (signal 9, exit 137) |');
+    expect(rows.at(-1)).toBe('| 2026-11-24 18:41:15.100 | resolved: backend stayed healthy with no alert firing for 1 min |');
+    expect(rows.some((r) => r.includes('restart requested by alice'))).toBe(true);
+  });
+
+  test('carries the detection and recovery figures', () => {
+    expect(markdown).toContain('- Time to detect: 75 ms');
+    expect(markdown).toContain('- Time to acknowledge: 1 min 29 s');
+    expect(markdown).toContain('- Time to mitigate: 2 min 59 s');
+    expect(markdown).toContain('- Time to resolve: 4 min 4 s');
+    expect(markdown).toContain('- Downtime: 2 min 59 s');
+    expect(markdown).toContain('- Detection path: first failure +0 ms → docker event +75 ms → alert pending +15.0 s → alert firing +15.0 s → webhook received +30.2 s → acknowledged +1 min 29 s → restart +2 min 58 s → healthy +2 min 59 s → resolved +4 min 4 s');
+  });
+
+  test('root cause says what the signals show and asks a person to confirm', () => {
+    expect(markdown).toContain('Docker restart policies do not apply to a `docker kill`');
+    expect(markdown).toContain('**To confirm by a person:**');
+  });
+
+  test('resolution names who restored service', () => {
+    expect(markdown).toContain('Service was restored by a person: restart requested by alice at 2026-11-24 18:40:09.000 UTC.');
+  });
+
+  test('suggests action items from what happened and from the stack', () => {
+    expect(actionItems.map((i) => i.key)).toEqual([
+      'restart-policy:users_backend_1', 'supervise:users_backend_1', 'up-rule:backend', 'slow-alert', 'manual-heal',
+    ]);
+    expect(markdown).toContain('- [ ] The alert reached Vigil 30 s after the outage began: shorten the rule\'s `for:` and Alertmanager\'s `group_wait`.');
+  });
+
+  test('without findings it still drafts, suggesting only what the timeline shows', () => {
+    const d = draftPostmortem({ incident: seed, analytics, findings: null });
+    expect(d.actionItems.map((i) => i.key)).toEqual(['slow-alert', 'manual-heal']);
+    expect(d.markdown).toContain('- Failed requests: unknown');
+  });
+});
+
+test('hostile text in a message cannot break the table or inject HTML', () => {
+  const evil = { ...seed, title: '<script>alert(1)</script>', timeline: [{ ...seed.timeline[0]!, message: 'a | b <img src=x onerror=alert(1)>\nnext' }] };
+  const { markdown } = draftPostmortem({ incident: evil, analytics, findings: null });
+  expect(markdown).not.toContain('<script>');
+  expect(markdown).not.toContain('<img');
+  expect(markdown).toContain('| 2026-11-24 18:37:11.123 | a \\| b &lt;img src=x onerror=alert(1)&gt; next |');
+});
+
+test('durations read like a person would write them', () => {
+  expect([duration(null), duration(75), duration(1_500), duration(30_212), duration(88_837), duration(3_725_000)])
+    .toEqual(['—', '75 ms', '1.50 s', '30.2 s', '1 min 29 s', '1 h 2 min']);
+});
