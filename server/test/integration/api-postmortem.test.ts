@@ -69,3 +69,28 @@ test('a viewer reads but cannot save; a bad body is 400 and saves nothing', asyn
   expect(bad.body.error.message).toMatch(/version/);
   expect((await admin.request('GET', `/api/incidents/${incidentId}/postmortem`)).body.version).toBe(2);
 });
+
+test('action items of a saved post-mortem can be marked done; open ones are listed across incidents', async () => {
+  const current = (await admin.request('GET', `/api/incidents/${incidentId}/postmortem`)).body;
+  const markdown = '# PM\n\n## 7. Action Items\n\n- [ ] Add an up == 0 rule for backend\n- [ ] Supervise backend\n';
+  const saved = await admin.send('PUT', `/api/incidents/${incidentId}/postmortem`, { markdown, version: current.version });
+  expect(saved.status).toBe(200);
+  const open = await admin.request('GET', '/api/action-items?status=open');
+  expect(open.body.items.map((i: { text: string }) => i.text)).toEqual(['Add an up == 0 rule for backend', 'Supervise backend']);
+  expect(open.body.items[0]).toMatchObject({ incidentId, service: 'backend', done: false, index: 0 });
+
+  const done = await admin.send('PATCH', `/api/incidents/${incidentId}/postmortem/action-items/1`, { done: true, version: saved.body.version });
+  expect(done.status).toBe(200);
+  expect(done.body.version).toBe(saved.body.version + 1);
+  expect(done.body.markdown).toContain('- [x] Supervise backend');
+  expect(done.body.actionItems).toEqual([
+    { index: 0, text: 'Add an up == 0 rule for backend', done: false },
+    { index: 1, text: 'Supervise backend', done: true },
+  ]);
+  expect((await admin.request('GET', '/api/action-items')).body.items.map((i: { text: string }) => i.text)).toEqual(['Add an up == 0 rule for backend']);
+  expect((await admin.request('GET', '/api/action-items?status=done')).body.items.map((i: { text: string }) => i.text)).toEqual(['Supervise backend']);
+
+  const stale = await admin.send('PATCH', `/api/incidents/${incidentId}/postmortem/action-items/0`, { done: true, version: saved.body.version });
+  expect(stale.status).toBe(409);
+  expect((await admin.send('PATCH', `/api/incidents/${incidentId}/postmortem/action-items/9`, { done: true, version: done.body.version })).status).toBe(404);
+});

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { IncidentWithTimeline } from '../../contract/index.ts';
 import { incidentAnalytics } from '../../domain/index.ts';
 import { draftPostmortem } from '../../domain/postmortem/draft.ts';
+import { actionItemsOf, setActionItemDone } from '../../domain/postmortem/action-items.ts';
 import type { StackFindings } from '../../domain/postmortem/findings.ts';
 import type { Store } from '../../store/types.ts';
 import type { AuditLog } from '../../audit.ts';
@@ -19,6 +20,12 @@ const MAX_MARKDOWN = 200_000;
 const saveBody = z.object({
   markdown: z.string().max(MAX_MARKDOWN, `at most ${MAX_MARKDOWN} characters`),
   version: z.number().int().min(0),
+});
+
+const toggleBody = z.object({ done: z.boolean(), version: z.number().int().min(0) });
+const itemsQuery = z.object({
+  status: z.enum(['open', 'done', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
 });
 
 export interface PostmortemView {
@@ -77,22 +84,58 @@ export function postmortemRoutes(deps: { store: Store; audit: AuditLog; logger: 
     res.json({ items: versions.map((v) => ({ version: v.version, author: v.author, savedAt: v.savedAt, markdown: v.markdown })) });
   });
 
-  r.put('/incidents/:id/postmortem', requireRole('responder'), async (req, res) => {
-    const body = parseBody(saveBody, req);
-    const incident = await incidentOf(req);
+  /** Saves `markdown` as the version after `expectedVersion`; a stale one is 409 with what to merge. */
+  async function save(req: Request, incident: IncidentWithTimeline, markdown: string, expectedVersion: number): Promise<PostmortemView> {
     const actor = principalOf(req).actor;
     const savedAt = now().toISOString();
-    const result = await deps.store.postmortems.save({ incidentId: incident.id, markdown: body.markdown, author: actor, expectedVersion: body.version, savedAt });
+    const result = await deps.store.postmortems.save({ incidentId: incident.id, markdown: markdown, author: actor, expectedVersion: expectedVersion, savedAt });
     if (!result.ok) {
-      await deps.audit.record({ actor, action: 'postmortem.save', target: incident.id, outcome: 'denied', detail: { staleVersion: body.version, currentVersion: result.currentVersion }, ...(req.ip ? { ip: req.ip } : {}) });
+      await deps.audit.record({ actor, action: 'postmortem.save', target: incident.id, outcome: 'denied', detail: { staleVersion: expectedVersion, currentVersion: result.currentVersion }, ...(req.ip ? { ip: req.ip } : {}) });
       const current = await deps.store.postmortems.latest(incident.id);
       throw new HttpError(409, 'version_conflict',
-        `Someone saved version ${result.currentVersion} after the version ${body.version} you edited; nothing was overwritten. Merge your text with theirs and save again with version ${result.currentVersion}.`,
+        `Someone saved version ${result.currentVersion} after the version ${expectedVersion} you edited; nothing was overwritten. Merge your text with theirs and save again with version ${result.currentVersion}.`,
         { currentVersion: result.currentVersion, current: current ? { markdown: current.markdown, author: current.author, savedAt: current.savedAt } : null });
     }
     await deps.audit.record({ actor, action: 'postmortem.save', target: incident.id, outcome: 'ok', detail: { version: result.version }, ...(req.ip ? { ip: req.ip } : {}) });
-    const saved: PostmortemView = { incidentId: incident.id, markdown: body.markdown, version: result.version, updatedAt: savedAt, updatedBy: actor, draft: false };
-    res.json(saved);
+    return { incidentId: incident.id, markdown: markdown, version: result.version, updatedAt: savedAt, updatedBy: actor, draft: false };
+  }
+
+  r.put('/incidents/:id/postmortem', requireRole('responder'), async (req, res) => {
+    const body = parseBody(saveBody, req);
+    res.json(await save(req, await incidentOf(req), body.markdown, body.version));
+  });
+
+  // Marks one action item done (or not again): an edit of the document, so versions and 409 apply.
+  r.patch('/incidents/:id/postmortem/action-items/:index', requireRole('responder'), async (req, res) => {
+    const body = parseBody(toggleBody, req);
+    const incident = await incidentOf(req);
+    const current = await view(incident);
+    if (body.version !== current.version) {
+      throw new HttpError(409, 'version_conflict', `The post-mortem is at version ${current.version}, not ${body.version}; reload it and try again.`, { currentVersion: current.version });
+    }
+    const index = Number(req.params['index']);
+    const next = Number.isInteger(index) ? setActionItemDone(current.markdown, index, body.done) : null;
+    if (next === null) throw notFound(`Action item ${String(req.params['index'])} of incident ${incident.id}`);
+    const saved = await save(req, incident, next, body.version);
+    res.json({ ...saved, actionItems: actionItemsOf(saved.markdown) });
+  });
+
+  // Action items of saved post-mortems across incidents (drafts hold only suggestions until saved).
+  r.get('/action-items', async (req, res) => {
+    const q = itemsQuery.safeParse(req.query);
+    if (!q.success) throw new HttpError(400, 'invalid_query', `Invalid query — ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const page = await deps.store.incidents.list({ status: 'all', limit: q.data.limit });
+    const items = [];
+    for (const incident of page.items) {
+      const saved = await deps.store.postmortems.latest(incident.id);
+      if (!saved) continue;
+      for (const item of actionItemsOf(saved.markdown)) {
+        if (q.data.status === 'all' || (q.data.status === 'done') === item.done) {
+          items.push({ ...item, incidentId: incident.id, incidentTitle: incident.title, service: incident.service, version: saved.version });
+        }
+      }
+    }
+    res.json({ items });
   });
 
   return r;
