@@ -84,6 +84,10 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
     await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
     expect((await indicator.textContent())?.trim()).toBe('Live');
     expect(await page.getByTestId('current-user').textContent()).toMatch(/admin\s*admin/);
+    // Home is the incident board.
+    await page.getByTestId('open-incidents').waitFor();
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.waitForURL((url) => url.pathname === '/status');
     expect(await page.getByTestId('signed-in-as').textContent()).toContain('admin');
   });
 
@@ -96,7 +100,7 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
   it('keeps the session across a reload', async () => {
     await page.reload();
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('live');
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(page.url()).pathname).toBe('/status');
     expect(await page.getByTestId('current-user').textContent()).toContain('admin');
   });
 
@@ -143,6 +147,8 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const indicator = page.getByTestId('connection');
     await expect.poll(() => indicator.getAttribute('data-state')).toBe('live');
+    await page.getByRole('link', { name: 'Status' }).click();
+    await page.waitForURL((url) => url.pathname === '/status');
 
     await vigil.stop();
     await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 20_000 }).toBe('offline');
@@ -155,7 +161,7 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
     vigil = await startVigil({ name: 'login-restart', port: vigil.port, dataDir, adminPassword: vigil.adminPassword });
     const indicator = page.getByTestId('connection');
     await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(page.url()).pathname).toBe('/status');
     const banner = page.getByTestId('status-banner');
     await expect.poll(() => banner.textContent()).not.toContain('Live updates lost');
     // The restarted server's sources replace the old picture: one Prometheus, not two.

@@ -6,8 +6,13 @@ import { useSessionStore } from './stores/useSessionStore.ts';
 import { safeNextPath } from './lib/navigation.ts';
 import LoginPage from './pages/LoginPage.vue';
 import AppShell from './components/shell/AppShell.vue';
-import HomePage from './pages/HomePage.vue';
+import BoardPage from './pages/BoardPage.vue';
 import NotFoundPage from './pages/NotFoundPage.vue';
+
+// The board is the first thing anyone sees, so it ships in the entry; the rest load on first visit.
+const IncidentPage = () => import('./pages/IncidentPage.vue');
+const ContainersPage = () => import('./pages/ContainersPage.vue');
+const StatusPage = () => import('./pages/StatusPage.vue');
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -27,7 +32,10 @@ export function createAppRouter(pinia: Pinia): Router {
         path: '/',
         component: AppShell,
         children: [
-          { path: '', name: 'home', component: HomePage, meta: { title: 'Home' } },
+          { path: '', name: 'board', component: BoardPage, meta: { title: 'Board' } },
+          { path: 'incidents/:id', name: 'incident', component: IncidentPage, meta: { title: 'Incident' } },
+          { path: 'containers', name: 'containers', component: ContainersPage, meta: { title: 'Containers' } },
+          { path: 'status', name: 'status', component: StatusPage, meta: { title: 'Status' } },
           { path: ':pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { title: 'Not found' } },
         ],
       },

@@ -13,8 +13,16 @@ import type { ConnectionState, StoreHealth } from '../lib/connection.ts';
 
 type VigilSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Server events other stores consume; a sync after reconnect is replayed through the same names. */
-export type LiveEvents = Pick<ServerToClientEvents, 'incident:upsert' | 'timeline:append' | 'container:update'>;
+/**
+ * Server events other stores consume (a sync after reconnect is replayed through the same names),
+ * plus two of the link's own: `connection:live` each time it (re)connects — stores that hold a
+ * snapshot re-read it — and `connection:reset` at sign-out, when they forget what they hold.
+ */
+export type LiveEvents = Pick<ServerToClientEvents,
+  'incident:upsert' | 'timeline:append' | 'container:update' | 'incident:remove' | 'timeline:remove'> & {
+  'connection:live': (info: { resumed: boolean }) => void;
+  'connection:reset': () => void;
+};
 
 const RETRY_AFTER_REFUSAL_MS = 5_000;
 
@@ -115,9 +123,11 @@ export const useConnectionStore = defineStore('connection', () => {
     s.on('connect', () => {
       setState('live');
       lastError.value = null;
+      const resumed = everConnected;
       if (everConnected && syncFrom) catchUp(s, syncFrom);
       syncFrom = null;
       everConnected = true;
+      relay.emit('connection:live', { resumed });
       void refreshReadiness();
     });
 
@@ -154,6 +164,8 @@ export const useConnectionStore = defineStore('connection', () => {
       relay.emit('timeline:append', entry);
     });
     s.on('container:update', (container) => relay.emit('container:update', container));
+    s.on('incident:remove', (ref) => relay.emit('incident:remove', ref));
+    s.on('timeline:remove', (ref) => relay.emit('timeline:remove', ref));
     return s;
   }
 
@@ -177,6 +189,7 @@ export const useConnectionStore = defineStore('connection', () => {
     lastError.value = null;
     sources.value = {};
     store.value = null;
+    relay.emit('connection:reset');
   }
 
   return {

@@ -51,6 +51,10 @@ export interface Container {
   supervised: boolean;
   restartCount: number;
   startedAt?: string;
+  /** Published ports; `restartable` false when labelled vigil.restartable=false; `supervisionPaused`: maintenance mode. */
+  ports?: Array<{ privatePort: number; protocol: string; publicPort?: number; ip?: string }>;
+  restartable?: boolean;
+  supervisionPaused?: boolean;
 }
 
 export interface PublicUser {
@@ -112,4 +116,13 @@ export interface SyncResult {
 /** socket.io events the client emits. */
 export interface ClientToServerEvents {
   sync: (request: { since: string }, ack: (result: SyncResult | { error: string }) => void) => void;
+}
+
+// Analytics answers (`GET /api/incidents/:id` → `analytics`, `GET /api/stats`): computed in the
+// domain and re-exported here, type-only, so the client reads one declaration.
+export type { DetectionHop, DetectionHopName, IncidentAnalytics, Interval, ServiceStats, StatsResponse } from '../domain/analytics.ts';
+
+/** `GET /api/incidents/:id`: the incident, its timeline in time order, and its analytics. */
+export interface IncidentDetail extends IncidentWithTimeline {
+  analytics: import('../domain/analytics.ts').IncidentAnalytics;
 }

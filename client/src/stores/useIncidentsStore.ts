@@ -1,0 +1,194 @@
+// Every incident the UI knows, kept live: the open ones (snapshot from the API, then socket deltas)
+// and the pages of history the board has asked for. Components read; only the relay writes deltas.
+import { computed, ref } from 'vue';
+import { defineStore } from 'pinia';
+import type { Incident } from '@vigil/server/contract';
+import { api } from '../lib/api.ts';
+import { compareForBoard, compareNewestFirst, EMPTY_FILTER, historyQuery, isActive, matchesFilter, newerIncident, type HistoryFilter } from '../lib/incidents.ts';
+import { isIncident, isIncidentPage } from '../lib/wire-data.ts';
+import { useConnectionStore } from './useConnectionStore.ts';
+
+const OPEN_LIMIT = 500;
+const PAGE_SIZE = 50;
+/** Requests one "load more" may make while client-side filters (time, text) skip items. */
+const MAX_SCAN_REQUESTS = 8;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export const useIncidentsStore = defineStore('incidents', () => {
+  const byId = ref<Record<string, Incident>>({});
+  /** Bumped on every change: what derived views (stats) watch to refresh. */
+  const revision = ref(0);
+
+  const openLoaded = ref(false);
+  const openLoading = ref(false);
+  const openError = ref<string | null>(null);
+
+  const filter = ref<HistoryFilter>({ ...EMPTY_FILTER });
+  const historyIds = ref<string[]>([]);
+  const historyCursor = ref<string | null>(null);
+  const historyDone = ref(false);
+  const historyLoading = ref(false);
+  const historyLoaded = ref(false);
+  const historyError = ref<string | null>(null);
+  let historyRun = 0;
+
+  const open = computed(() => Object.values(byId.value).filter(isActive).sort(compareForBoard));
+  const history = computed(() => historyIds.value
+    .map((id) => byId.value[id])
+    .filter((i): i is Incident => i !== undefined && matchesFilter(i, filter.value)));
+  /** Services seen anywhere, for the filter's suggestions. */
+  const services = computed(() => [...new Set(Object.values(byId.value).map((i) => i.service))].sort());
+
+  function put(incident: Incident): void {
+    const next = newerIncident(byId.value[incident.id], incident);
+    if (next === byId.value[incident.id]) return;
+    byId.value = { ...byId.value, [incident.id]: next };
+    revision.value++;
+  }
+
+  /** A live incident the history should show now: insert it where the loaded pages reach. */
+  function offerToHistory(incident: Incident): void {
+    if (!historyLoaded.value || historyIds.value.includes(incident.id) || !matchesFilter(incident, filter.value)) return;
+    const list = historyIds.value.map((id) => byId.value[id]).filter((i): i is Incident => i !== undefined);
+    const oldest = list[list.length - 1];
+    if (!historyDone.value && oldest && compareNewestFirst(incident, oldest) > 0) return; // a later page brings it
+    historyIds.value = [...list, incident].sort(compareNewestFirst).map((i) => i.id);
+  }
+
+  function upsert(incident: unknown): void {
+    if (!isIncident(incident)) return;
+    put(incident);
+    const current = byId.value[incident.id];
+    if (current) offerToHistory(current);
+  }
+
+  function remove(id: string): void {
+    if (!(id in byId.value)) return;
+    const next = { ...byId.value };
+    delete next[id];
+    byId.value = next;
+    historyIds.value = historyIds.value.filter((x) => x !== id);
+    revision.value++;
+  }
+
+  /** The link went live while a snapshot was in flight: that snapshot may predate the link, so read again. */
+  let snapshotStale = false;
+
+  async function loadOpen(): Promise<void> {
+    snapshotStale = false;
+    openLoading.value = true;
+    try {
+      const answer = await api.get(`/api/incidents?status=open&limit=${OPEN_LIMIT}`);
+      if (!isIncidentPage(answer)) throw new Error('Vigil answered the incident list in a shape this page does not understand; reload the page.');
+      const seen = new Set<string>();
+      for (const i of answer.items) {
+        put(i);
+        seen.add(i.id);
+      }
+      // Open here, absent there: it changed while we were not listening. Ask for it as it is now.
+      const stale = Object.values(byId.value).filter((i) => isActive(i) && !seen.has(i.id));
+      await Promise.all(stale.map(async (i) => {
+        try {
+          upsert(await api.get(`/api/incidents/${encodeURIComponent(i.id)}`));
+        } catch {
+          remove(i.id);
+        }
+      }));
+      openError.value = null;
+      openLoaded.value = true;
+    } catch (err) {
+      openError.value = errorText(err);
+    } finally {
+      openLoading.value = false;
+    }
+    if (snapshotStale) await loadOpen();
+  }
+
+  /** Reads more history for the current filter: pages until a page's worth matched, or the end. */
+  async function loadMoreHistory(): Promise<void> {
+    if (historyDone.value) return;
+    const run = historyRun;
+    const f = filter.value;
+    historyLoading.value = true;
+    historyError.value = null;
+    try {
+      let found = 0;
+      for (let i = 0; i < MAX_SCAN_REQUESTS && found < PAGE_SIZE; i++) {
+        const answer = await api.get(historyQuery(f, PAGE_SIZE, historyCursor.value));
+        if (run !== historyRun) return;
+        if (!isIncidentPage(answer)) throw new Error('Vigil answered the incident list in a shape this page does not understand; reload the page.');
+        const ids = new Set(historyIds.value);
+        const added: string[] = [];
+        for (const item of answer.items) {
+          put(item);
+          if (!ids.has(item.id)) added.push(item.id);
+          if (matchesFilter(item, f)) found++;
+        }
+        historyIds.value = [...historyIds.value, ...added];
+        historyCursor.value = answer.nextCursor;
+        const last = answer.items[answer.items.length - 1];
+        // Newest first: once past the window's start, nothing older can match.
+        if (!answer.nextCursor || (f.from && last && last.openedAt < f.from)) {
+          historyDone.value = true;
+          break;
+        }
+      }
+      historyLoaded.value = true;
+    } catch (err) {
+      if (run === historyRun) historyError.value = errorText(err);
+    } finally {
+      if (run === historyRun) historyLoading.value = false;
+    }
+  }
+
+  async function setFilter(next: HistoryFilter): Promise<void> {
+    const serverSide = next.status !== filter.value.status || next.service !== filter.value.service
+      || next.from !== filter.value.from || next.to !== filter.value.to;
+    filter.value = { ...next };
+    if (!serverSide && historyLoaded.value) return; // text search narrows what is loaded
+    await reloadHistory();
+  }
+
+  async function reloadHistory(): Promise<void> {
+    historyRun++;
+    historyIds.value = [];
+    historyCursor.value = null;
+    historyDone.value = false;
+    historyLoaded.value = false;
+    await loadMoreHistory();
+  }
+
+  function reset(): void {
+    byId.value = {};
+    openLoaded.value = false;
+    openError.value = null;
+    historyRun++;
+    historyIds.value = [];
+    historyCursor.value = null;
+    historyDone.value = false;
+    historyLoaded.value = false;
+    historyLoading.value = false;
+    historyError.value = null;
+    revision.value++;
+  }
+
+  const relay = useConnectionStore().relay;
+  relay.on('incident:upsert', upsert);
+  relay.on('incident:remove', (r) => { if (typeof r?.id === 'string') remove(r.id); });
+  relay.on('connection:live', () => {
+    // A snapshot after every (re)connect: the socket only carries what changed while it was up.
+    if (openLoading.value) snapshotStale = true;
+    else if (openLoaded.value) void loadOpen();
+  });
+  relay.on('connection:reset', reset);
+
+  return {
+    byId, revision, open, history, services, filter,
+    openLoaded, openLoading, openError,
+    historyLoaded, historyLoading, historyError, historyDone,
+    loadOpen, loadMoreHistory, reloadHistory, setFilter, upsert, remove,
+  };
+});
