@@ -16,7 +16,12 @@ import { StatusBoard } from './status.ts';
 import { StoreLifecycle } from './store/lifecycle.ts';
 import { RealtimeGateway } from './realtime/gateway.ts';
 import { dockerClient } from './sources/docker/connect.ts';
-import { dockerCheck, prometheusCheck, ReachabilityMonitor } from './sources/reachability.ts';
+import { ReachabilityMonitor } from './sources/reachability.ts';
+import { DockerSource } from './sources/docker/index.ts';
+import { createDockerActions, supervisorPolicy } from './actions/index.ts';
+import { containerRoutes } from './http/routes/containers.ts';
+import { prometheusApi } from './sources/prometheus/client.ts';
+import { PrometheusSource } from './sources/prometheus/poller.ts';
 import { authenticate } from './http/auth-middleware.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -24,7 +29,10 @@ import { adminRoutes } from './http/routes/admin.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
+import { webhookRoutes } from './http/routes/webhook.ts';
+import { metricsQueryRoutes } from './http/routes/metrics-query.ts';
 import { postmortemRoutes } from './http/routes/postmortems.ts';
+import { stackFindingsProvider } from './sources/stack-findings.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import type { EngineOptions } from './domain/index.ts';
 
@@ -78,6 +86,22 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   });
 
   app.use(healthRoutes(storeLife, status, metrics));
+  const prometheus = prometheusApi(config.prometheusUrl);
+  // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
+  app.use('/api', webhookRoutes({
+    storeReady: () => storeLife.isInitialized, webhookToken: readWebhookToken,
+    sink: { ingest: (s) => pipeline.ingest(s) }, mapping: config.serviceMapping, registry: metrics.registry, logger: log,
+  }));
+
+  // Docker watchers report their own status; signals and container updates flow once listening.
+  const docker = new DockerSource({
+    config, store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, status, logger: log,
+    ready: () => storeLife.ready(), onContainer: (c) => realtime.containerUpdate(c),
+  });
+  const dockerActions = createDockerActions({
+    docker, sink: { ingest: (s) => pipeline.ingest(s) }, audit, store: deps.store, logger: log,
+    policy: supervisorPolicy(config), ready: () => storeLife.ready(),
+  });
 
   const api = express.Router();
   api.use(express.json({ limit: '256kb', strict: true }));
@@ -88,8 +112,16 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs }));
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit));
+  api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
-  api.use(postmortemRoutes({ store: deps.store, audit, logger: log }));
+  api.use(containerRoutes({ docker, actions: dockerActions, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
+  api.use(postmortemRoutes({
+    store: deps.store, audit, logger: log,
+    findings: stackFindingsProvider({
+      dockers: config.dockerHosts.map((h) => ({ host: h.url, docker: dockerClient(h, config.dockerCertPath) })),
+      prometheusUrl: config.prometheusUrl,
+    }),
+  }));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
   });
@@ -100,12 +132,24 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const httpServer = http.createServer(app);
   const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics });
   status.on('change', (s) => realtime.sourceStatus(s));
-  const pipeline = new IngestPipeline({ store: deps.store, broadcast: realtime, logger: log, options: { quietPeriodMs: config.quietPeriodMs, ...deps.engine } });
+  // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
+  const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
+  const pipeline = new IngestPipeline({
+    store: deps.store, broadcast: realtime, logger: log,
+    options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
+  });
+
+  pipeline.onSignal((signal) => dockerActions.supervisor.onSignal(signal));
 
   const monitor = new ReachabilityMonitor([
-    ...config.dockerHosts.map((h) => dockerCheck(h.url, dockerClient(h, config.dockerCertPath))),
-    prometheusCheck(config.prometheusUrl),
   ], status, log);
+  const prometheusSource = config.prometheusPollMs > 0
+    ? new PrometheusSource({
+      api: prometheus, sink: pipeline, cursors: deps.store.cursors, board: status, logger: log,
+      mapping: config.serviceMapping, intervalMs: config.prometheusPollMs,
+    })
+    : undefined;
+  if (!prometheusSource) status.set('prometheus', config.prometheusUrl, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
 
   let webhookToken: Promise<WebhookToken> | undefined;
   const bootstrap = storeLife.ready().then(async () => {
@@ -121,6 +165,11 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     }
   });
   bootstrap.catch((err: unknown) => log.error({ err }, 'first-start bootstrap failed'));
+  async function readWebhookToken(): Promise<WebhookToken> {
+    await bootstrap;
+    if (!webhookToken) throw new Error('webhook token not initialized');
+    return webhookToken;
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -130,14 +179,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     realtime,
     signals: pipeline,
     ready: () => bootstrap,
-    webhookToken: async () => {
-      await bootstrap;
-      if (!webhookToken) throw new Error('webhook token not initialized');
-      return webhookToken;
-    },
+    webhookToken: readWebhookToken,
     listen: () => new Promise((resolve, reject) => {
       storeLife.start();
       monitor.start();
+      docker.start();
+      // The source remembers what it reported in the store: it starts once the store is there.
+      bootstrap.then(() => { if (!closing) prometheusSource?.start(); }, () => undefined);
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
         httpServer.off('error', reject);
@@ -149,6 +197,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     close: () => {
       closing ??= (async () => {
         monitor.stop();
+        dockerActions.close();
+        await docker.close();
+        await prometheusSource?.stop();
         await pipeline.stop();
         const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
         forced.unref();

@@ -31,6 +31,8 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   CLIENT_DIST: z.string().optional(),
+  SUPERVISOR_MAX_RESTARTS: z.coerce.number().int().min(1).max(1_000).default(5),
+  SUPERVISOR_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   QUIET_PERIOD_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   PROMETHEUS_POLL_SECONDS: z.coerce.number().max(300).default(5).refine((v) => v === 0 || v >= 1, { message: 'expected seconds between 1 and 300, or 0 to turn polling off' }),
   SERVICE_LABELS: z.string().default('service,job,container,instance').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -63,6 +65,8 @@ export interface Config {
   sessionTtlMs: number;
   cookieSecure: 'auto' | boolean;
   clientDist: string;
+  /** The supervisor's restart-loop breaker: at most `maxRestarts` restarts within `windowMs`. */
+  supervisor: { maxRestarts: number; windowMs: number };
   /** Recovered this long with no new failure → resolved. */
   quietPeriodMs: number;
   /** How often the Prometheus source polls alerts and target health; 0 = not at all. */
@@ -125,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
     clientDist: path.resolve(cwd, e.CLIENT_DIST ?? defaultClientDist()),
+    supervisor: { maxRestarts: e.SUPERVISOR_MAX_RESTARTS, windowMs: e.SUPERVISOR_WINDOW_SECONDS * 1_000 },
     quietPeriodMs: e.QUIET_PERIOD_SECONDS * 1000,
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },

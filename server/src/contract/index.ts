@@ -121,8 +121,9 @@ export interface ClientToServerEvents {
 // Analytics answers (`GET /api/incidents/:id` → `analytics`, `GET /api/stats`): computed in the
 // domain and re-exported here, type-only, so the client reads one declaration.
 export type { DetectionHop, DetectionHopName, IncidentAnalytics, Interval, ServiceStats, StatsResponse } from '../domain/analytics.ts';
+import type { IncidentAnalytics } from '../domain/analytics.ts';
 
 /** `GET /api/incidents/:id`: the incident, its timeline in time order, and its analytics. */
 export interface IncidentDetail extends IncidentWithTimeline {
-  analytics: import('../domain/analytics.ts').IncidentAnalytics;
+  analytics: IncidentAnalytics;
 }

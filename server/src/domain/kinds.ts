@@ -15,6 +15,8 @@ export const KIND = {
   destroy: 'container.destroy',
   healthy: 'container.health_status.healthy',
   unhealthy: 'container.health_status.unhealthy',
+  // What inspect and the log tail told at a death (sources/docker/evidence.ts; attributes: summary, logs…)
+  evidence: 'container.evidence',
   // Alertmanager (sources/alertmanager/normalize.ts)
   alertFiring: 'alert.firing',
   alertResolved: 'alert.resolved',

@@ -69,6 +69,7 @@ export function containerMessage(service: string, signal: Signal): string {
     case KIND.destroy: return `${service} container removed`;
     case KIND.healthy: return `${service} container is healthy`;
     case KIND.unhealthy: return `${service} container became unhealthy (health check failing)`;
+    case KIND.evidence: return attrString(signal, 'summary') ?? `${service} container: what Docker told at its death`;
     default: return `${service} container: ${signal.kind.replace(/^container\./, '').replaceAll('.', ' ')}`;
   }
 }

@@ -32,7 +32,7 @@ test('the seed outage is one resolved incident of backend with the hand-computed
   const [incident] = res.body.incidents;
   expect(incident.timeToDetectMs).toBe(75);
   expect(incident.path.map((h: { hop: string }) => h.hop)).toEqual([
-    'first_failure', 'docker_event', 'alert_pending', 'webhook_received', 'acknowledged', 'restart', 'healthy', 'resolved',
+    'first_failure', 'docker_event', 'alert_pending', 'alert_firing', 'webhook_received', 'acknowledged', 'restart', 'healthy', 'resolved',
   ]);
 });
 

@@ -1,4 +1,5 @@
-// The users backend: a small JSON API with an admin switch to make it unhealthy on a game day.
+// The users backend: a small JSON API with admin switches for game days: unhealthy (it answers,
+// with errors, and says so in app_health) and hung (it answers nothing, not even its health check).
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { createMetrics, recordRequests } from './metrics.ts';
@@ -8,16 +9,36 @@ function sendError(res: Response, status: number, code: string, message: string)
   res.status(status).json({ error: { code, message } });
 }
 
+/** Reads `{"<field>": true|false}`; answers 400 and returns undefined otherwise. */
+function booleanField(req: Request, res: Response, field: string): boolean | undefined {
+  const body: unknown = req.body;
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  if (typeof value === 'boolean') return value;
+  sendError(res, 400, 'invalid_request', `expected {"${field}": true|false}`);
+  return undefined;
+}
+
 export function createApp() {
   const users = createUserList();
   const metrics = createMetrics();
   let healthy = true;
   metrics.appHealth.set(1);
+  // While hung, requests are held unanswered (the admin switches still answer, to end it).
+  let hung = false;
+  const held = new Set<Response>();
 
   const app = express();
   app.disable('x-powered-by');
   app.use(recordRequests(metrics));
   app.use(express.json({ limit: '16kb' }));
+  app.use((req, res, next) => {
+    if (!hung || req.path.startsWith('/admin/')) {
+      next();
+      return;
+    }
+    held.add(res);
+    res.on('close', () => held.delete(res));
+  });
 
   app.get('/api/health', (_req, res) => {
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unhealthy' });
@@ -50,15 +71,22 @@ export function createApp() {
   });
 
   app.post('/admin/health', (req, res) => {
-    const body: unknown = req.body;
-    const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).healthy : undefined;
-    if (typeof value !== 'boolean') {
-      sendError(res, 400, 'invalid_request', 'expected {"healthy": true|false}');
-      return;
-    }
+    const value = booleanField(req, res, 'healthy');
+    if (value === undefined) return;
     healthy = value;
     metrics.appHealth.set(healthy ? 1 : 0);
-    res.json({ healthy });
+    res.json({ healthy, hung });
+  });
+
+  app.post('/admin/hang', (req, res) => {
+    const value = booleanField(req, res, 'hang');
+    if (value === undefined) return;
+    hung = value;
+    if (!hung) {
+      for (const waiting of held) sendError(waiting, 503, 'was_hung', 'the users service was hung (game day) while this request waited');
+      held.clear();
+    }
+    res.json({ healthy, hung });
   });
 
   app.use((_req: Request, res: Response) => {

@@ -47,15 +47,28 @@ export const DEFAULT_ALERT_SERVICE_MAPPING: AlertServiceMapping = {
   aliases: {},
 };
 
-/** The id both alert paths (webhook, Prometheus polling) use: Alertmanager's re-sends collapse. */
+/**
+ * The id both alert paths (webhook, Prometheus polling) use: Alertmanager's re-sends collapse.
+ * `startsAt` is hashed as ISO with milliseconds: Alertmanager writes Go's RFC 3339 with trailing
+ * zeros cut ("…34.63Z"), the Prometheus path computes the same instant from a sample timestamp.
+ */
 export function alertSignalId(fingerprint: string, startsAt: string, status: 'firing' | 'resolved'): string {
-  return stableId('am', fingerprint, startsAt, status);
+  return stableId('am', fingerprint, new Date(Date.parse(startsAt)).toISOString(), status);
 }
 
-function serviceOf(labels: Record<string, string>, mapping: AlertServiceMapping): string | undefined {
+/**
+ * The service labels name: the first of `mapping.labels` present, through `aliases`. An `instance`
+ * ("backend:3001") names its host part unless the whole value has an alias.
+ */
+export function serviceForLabels(labels: Readonly<Record<string, string>>, mapping: AlertServiceMapping): string | undefined {
   for (const label of mapping.labels) {
     const value = labels[label];
-    if (value !== undefined && value !== '') return mapping.aliases[value] ?? value;
+    if (value === undefined || value === '') continue;
+    const alias = mapping.aliases[value];
+    if (alias !== undefined) return alias;
+    if (label !== 'instance') return value;
+    const host = value.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    return mapping.aliases[host] ?? host;
   }
   return undefined;
 }
@@ -65,11 +78,21 @@ function isZeroTime(value: string): boolean {
   return value.startsWith('0001-01-01');
 }
 
-export function alertToSignal(alert: AlertmanagerAlert, host: string, mapping: AlertServiceMapping = DEFAULT_ALERT_SERVICE_MAPPING): Signal {
+/**
+ * `notification` is the webhook's envelope (receiver, groupKey, externalURL, fields a newer
+ * Alertmanager adds…): kept in `raw` beside the alert, so nothing Alertmanager sent is lost.
+ */
+export function alertToSignal(
+  alert: AlertmanagerAlert,
+  host: string,
+  mapping: AlertServiceMapping = DEFAULT_ALERT_SERVICE_MAPPING,
+  notification?: Record<string, unknown>,
+): Signal {
   const firing = alert.status === 'firing';
-  // startsAt is when the alert went pending; a resolved alert happened at endsAt.
+  // startsAt is when Prometheus saw the rule fire (its FiredAt, measured against /api/v1/alerts'
+  // activeAt, which is when it went pending); a resolved alert happened at endsAt.
   const at = firing || isZeroTime(alert.endsAt) ? alert.startsAt : alert.endsAt;
-  const service = serviceOf(alert.labels, mapping);
+  const service = serviceForLabels(alert.labels, mapping);
   const attributes: Record<string, unknown> = {
     alertname: alert.labels['alertname'],
     fingerprint: alert.fingerprint,
@@ -78,6 +101,7 @@ export function alertToSignal(alert: AlertmanagerAlert, host: string, mapping: A
     labels: alert.labels,
     generatorURL: alert.generatorURL,
   };
+  if (firing) attributes['firingAt'] = new Date(Date.parse(alert.startsAt)).toISOString();
   const optional: Record<string, string | undefined> = {
     severity: alert.labels['severity'],
     summary: alert.annotations['summary'],
@@ -92,7 +116,7 @@ export function alertToSignal(alert: AlertmanagerAlert, host: string, mapping: A
     kind: firing ? 'alert.firing' : 'alert.resolved',
     ...(service === undefined ? {} : { service }),
     attributes,
-    raw: alert,
+    raw: notification === undefined ? alert : { alert, notification },
   };
 }
 
@@ -102,5 +126,6 @@ export function alertmanagerWebhookToSignals(
   host: string,
   mapping: AlertServiceMapping = DEFAULT_ALERT_SERVICE_MAPPING,
 ): Signal[] {
-  return body.alerts.map((alert) => alertToSignal(alert, host, mapping));
+  const { alerts, ...notification } = body;
+  return alerts.map((alert) => alertToSignal(alert, host, mapping, notification));
 }

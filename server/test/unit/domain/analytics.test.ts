@@ -34,6 +34,7 @@ describe('the seed outage, hop by hop', () => {
       ['first_failure', '2026-11-24T18:37:11.088Z', 0, 0],
       ['docker_event', '2026-11-24T18:37:11.163Z', 75, 75],
       ['alert_pending', '2026-11-24T18:37:26.100Z', 15_012, 14_937],
+      ['alert_firing', '2026-11-24T18:37:26.100Z', 15_012, 0],
       ['webhook_received', '2026-11-24T18:37:41.300Z', 30_212, 15_200],
       ['acknowledged', '2026-11-24T18:38:40.000Z', 88_912, 58_700],
       ['restart', '2026-11-24T18:40:09.000Z', 177_912, 89_000],
@@ -41,7 +42,7 @@ describe('the seed outage, hop by hop', () => {
       ['resolved', '2026-11-24T18:41:15.100Z', 244_012, 64_677],
     ]);
     expect(a.path[0]?.detail).toBe('backend container died — killed (signal 9, exit 137)');
-    expect(a.path[5]?.detail).toBe('restart requested by alice');
+    expect(a.path[6]?.detail).toBe('restart requested by alice');
   });
 
   test('times to detect, acknowledge, mitigate, resolve; downtime', () => {

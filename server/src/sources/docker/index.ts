@@ -1,0 +1,120 @@
+// The Docker source: a watcher per DOCKER_HOSTS endpoint, the container inventory across them, and
+// the evidence gathered at each death. Actions (restart, supervisor) reach Docker through this.
+import type Docker from 'dockerode';
+import type { Config } from '../../config.ts';
+import type { Container } from '../../contract/index.ts';
+import { KIND } from '../../domain/index.ts';
+import type { Signal } from '../../domain/index.ts';
+import type { SignalSink } from '../../ingest/pipeline.ts';
+import type { Logger } from '../../logger.ts';
+import type { StatusBoard } from '../../status.ts';
+import type { Store } from '../../store/types.ts';
+import { describeError } from './api.ts';
+import { dockerClient } from './connect.ts';
+import { collectEvidence } from './evidence.ts';
+import { Inventory } from './inventory.ts';
+import { DockerWatcher } from './watcher.ts';
+
+/** A kill this long before a die is what caused it. */
+const KILL_EXPLAINS_DIE_MS = 15_000;
+/** Older deaths (a long replay) are past what inspect and the log tail can still tell about them. */
+const EVIDENCE_MAX_AGE_MS = 60_000;
+
+/** Vigil's own actions in flight, as the actions layer tracks them (see actions/ledger.ts). */
+export interface ActionTracker {
+  /** Called for each Docker signal in stream order: who asked through Vigil for what caused it, if anyone. */
+  observe(host: string, signal: Signal): string | undefined;
+}
+
+export interface DockerHost {
+  name: string;
+  endpoint: string;
+  docker: Docker;
+  connected: boolean;
+}
+
+export class DockerSource {
+  readonly inventory: Inventory;
+  private readonly watchers: DockerWatcher[];
+  private readonly log: Logger;
+  private readonly kills = new Map<string, { signal: string; atMs: number }>();
+  private tracker: ActionTracker = { observe: () => undefined };
+  private readonly now: () => Date;
+
+  constructor(deps: {
+    config: Pick<Config, 'dockerHosts' | 'dockerCertPath'>;
+    store: Store;
+    sink: SignalSink;
+    status: StatusBoard;
+    logger: Logger;
+    ready: () => Promise<void>;
+    onContainer: (container: Container) => void;
+    now?: () => Date;
+  }) {
+    this.log = deps.logger.child({ module: 'docker' });
+    this.now = deps.now ?? (() => new Date());
+    this.inventory = new Inventory({ logger: deps.logger, onChange: deps.onContainer });
+    this.watchers = deps.config.dockerHosts.map((endpoint) => new DockerWatcher({
+      endpoint: endpoint.url,
+      docker: dockerClient(endpoint, deps.config.dockerCertPath),
+      store: deps.store,
+      sink: deps.sink,
+      status: deps.status,
+      logger: deps.logger,
+      ready: deps.ready,
+      hooks: {
+        received: (watcher, signal) => this.received(watcher, signal),
+        connected: (watcher) => this.inventory.load(watcher.host, watcher.docker),
+      },
+    }));
+  }
+
+  setTracker(tracker: ActionTracker): void {
+    this.tracker = tracker;
+  }
+
+  start(): void {
+    for (const w of this.watchers) w.start();
+  }
+
+  async close(): Promise<void> {
+    this.inventory.close();
+    await Promise.all(this.watchers.map((w) => w.close()));
+  }
+
+  hosts(): DockerHost[] {
+    return this.watchers.map((w) => ({ name: w.host, endpoint: w.endpoint, docker: w.docker, connected: w.connected }));
+  }
+
+  host(name: string): DockerHost | undefined {
+    return this.hosts().find((h) => h.name === name);
+  }
+
+  private received(watcher: DockerWatcher, signal: Signal): void {
+    const host = signal.host;
+    const id = signal.container;
+    if (id === undefined) return;
+    const key = `${host}/${id}`;
+    const requestedBy = this.tracker.observe(host, signal);
+    if (signal.kind === KIND.kill) {
+      const sent = signal.attributes['signal'];
+      this.kills.set(key, { signal: String(sent ?? '?'), atMs: Date.parse(signal.at) });
+    }
+    if (signal.kind === KIND.die) {
+      const kill = this.kills.get(key);
+      this.kills.delete(key);
+      const dieMs = Date.parse(signal.at);
+      const killSignal = kill !== undefined && dieMs - kill.atMs <= KILL_EXPLAINS_DIE_MS ? kill.signal : undefined;
+      // Recorded on the die itself, so whoever reads it later (supervisor, post-mortem) knows why it ended.
+      if (killSignal !== undefined) signal.attributes['killSignal'] = killSignal;
+      if (requestedBy !== undefined) signal.attributes['requestedBy'] = requestedBy;
+      if (requestedBy === undefined && this.now().getTime() - dieMs <= EVIDENCE_MAX_AGE_MS) {
+        collectEvidence(watcher.docker, signal, { ...(killSignal === undefined ? {} : { killSignal }), now: this.now })
+          .then((evidence) => watcher.enqueueSignal(evidence))
+          .catch((err: unknown) => this.log.warn({ host, container: id, err: describeError(err) }, 'could not gather evidence at a death'));
+      }
+    }
+    if (signal.kind === KIND.destroy) this.kills.delete(key);
+    this.inventory.apply(host, signal, watcher.docker);
+  }
+}
