@@ -25,12 +25,16 @@ export type LiveEvents = Pick<ServerToClientEvents,
 };
 
 const RETRY_AFTER_REFUSAL_MS = 5_000;
+const SYNC_MARGIN_MS = 2_000;
 
 export const useConnectionStore = defineStore('connection', () => {
   const state = ref<ConnectionState>('offline');
   /** When `state` last changed (client clock, ISO). */
   const since = ref<string>(new Date().toISOString());
-  /** The latest server time this client has seen data up to; what `sync` asks from after a gap. */
+  /**
+   * The server's clock when this client last heard from it (estimated from the offset measured at
+   * `server:hello`); `sync` asks, by that clock, for everything the server wrote since.
+   */
   const lastSeen = ref<string | null>(null);
   const hello = ref<{ serverTime: string; user: PublicUser } | null>(null);
   /** The last reason a connection attempt failed, in words. */
@@ -56,8 +60,12 @@ export const useConnectionStore = defineStore('connection', () => {
     since.value = new Date().toISOString();
   }
 
-  function seen(time: string | undefined): void {
-    lastSeen.value = laterIso(lastSeen.value, time);
+  /** Server clock minus client clock, from the last hello or sync answer. */
+  let clockOffsetMs = 0;
+  function seen(serverTime?: string): void {
+    const parsed = serverTime === undefined ? Number.NaN : Date.parse(serverTime);
+    if (!Number.isNaN(parsed)) clockOffsetMs = parsed - Date.now();
+    lastSeen.value = laterIso(lastSeen.value, new Date(Date.now() + clockOffsetMs).toISOString());
   }
 
   function applySource(status: SourceStatus): void {
@@ -132,7 +140,8 @@ export const useConnectionStore = defineStore('connection', () => {
     });
 
     s.on('disconnect', (reason) => {
-      syncFrom = lastSeen.value;
+      // A margin for what was written just before the last message reached us; duplicates are merged by id.
+      syncFrom = lastSeen.value === null ? null : new Date(Date.parse(lastSeen.value) - SYNC_MARGIN_MS).toISOString();
       if (!wanted) return;
       setState('offline');
       if (reason === 'io server disconnect') void afterRefusal('the server closed the connection');
@@ -156,11 +165,11 @@ export const useConnectionStore = defineStore('connection', () => {
       if (isSourceStatus(status)) applySource(status);
     });
     s.on('incident:upsert', (incident) => {
-      seen(incident.lastEventAt);
+      seen();
       relay.emit('incident:upsert', incident);
     });
     s.on('timeline:append', (entry) => {
-      seen(entry.at);
+      seen();
       relay.emit('timeline:append', entry);
     });
     s.on('container:update', (container) => relay.emit('container:update', container));

@@ -92,7 +92,11 @@ export interface IncidentRepository {
    * of order show the incident was part of another one; the signals themselves stay stored.
    */
   remove(id: string): Promise<boolean>;
-  /** Incidents whose lastEventAt is after `since` (for socket.io sync), oldest change first (lastEventAt asc, id asc). */
+  /**
+   * Incidents written (by the server's clock) at or after `since`, for socket.io sync, oldest write
+   * first. By write time, not lastEventAt: an entry with an older event time (an alert's startsAt,
+   * a replayed Docker event) still changes its incident while a browser is away.
+   */
   changedSince(since: string, limit: number): Promise<Incident[]>;
 }
 
@@ -103,7 +107,7 @@ export interface TimelineRepository {
   remove(id: string): Promise<boolean>;
   /** Entries of one incident in time order (at asc, id asc). */
   forIncident(incidentId: string): Promise<TimelineEntry[]>;
-  /** Entries with `at` after `since`, in time order (for socket.io sync). */
+  /** Entries stored (by the server's clock) at or after `since`, oldest write first (for socket.io sync). */
   since(since: string, limit: number): Promise<TimelineEntry[]>;
 }
 

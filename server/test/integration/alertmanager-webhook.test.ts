@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs, { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alertSignalId } from '../../src/sources/alertmanager/normalize.ts';
 import { createStore } from '../../src/store/index.ts';
@@ -145,6 +146,28 @@ describe('the webhook on the embedded store', () => {
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('payload_too_large');
     expect(await store.signals.count()).toBe(before + 1);
+  });
+
+  test('a browser that reconnects gets, through sync, an alert that started before it went away', async () => {
+    const socket = connect(vigil.url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: admin.cookie ?? '' } });
+    try {
+      await new Promise((resolve, reject) => {
+        socket.on('server:hello', resolve);
+        socket.on('connect_error', reject);
+      });
+      const { serverTime } = await socket.emitWithAck('sync', { since: new Date().toISOString() });
+      // The alert began an hour before that moment, and reached Vigil after it.
+      const startsAt = new Date(Date.parse(serverTime) - 3_600_000).toISOString();
+      const alert = { ...firing.alerts[0], labels: { ...firing.alerts[0].labels, job: 'late-job' }, fingerprint: 'abcdef0123456789', startsAt };
+      expect((await post(vigil, { ...firing, alerts: [alert] })).status).toBe(200);
+      const missed = await socket.emitWithAck('sync', { since: serverTime });
+      const incident = missed.incidents.find((i: { service: string }) => i.service === 'late-job');
+      expect(incident).toBeDefined();
+      const entries = missed.entries.filter((e: { incidentId: string }) => e.incidentId === incident.id);
+      expect(entries.map((e: { kind: string; at: string }) => [e.kind, e.at])).toEqual([['alert.firing', startsAt]]);
+    } finally {
+      socket.close();
+    }
   });
 
   test('fields a newer Alertmanager adds are accepted and kept with the stored signal', async () => {

@@ -7,6 +7,14 @@ import type { Store } from '../../src/store/types.ts';
 import { InvalidCursorError, StoreUnavailableError } from '../../src/store/types.ts';
 import { accessContract } from './store-contract-access.ts';
 
+
+/** A server time strictly after every write so far: waits for the clock to move on by a millisecond. */
+async function nextMillisecond(): Promise<string> {
+  const start = Date.now();
+  while (Date.now() <= start) await new Promise((r) => setTimeout(r, 1));
+  return new Date().toISOString();
+}
+
 export interface StoreHandle {
   /** Not yet initialised. */
   store: Store;
@@ -221,14 +229,18 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
         expect(await store.incidents.findActive('db', 'local')).toBeNull();
       });
 
-      it('changedSince returns incidents with lastEventAt after the time, oldest change first', async () => {
+      it('changedSince returns incidents written at or after a server time, oldest write first', async () => {
         const store = await ctx.open();
         await store.incidents.upsert(incident('quiet', t(1), { lastEventAt: t(2) }));
         await store.incidents.upsert(incident('busy', t(1), { lastEventAt: t(8) }));
+        const mark = await nextMillisecond();
+        // Event times older than `mark`: what counts is when the server wrote them.
         await store.incidents.upsert(incident('new', t(6), { lastEventAt: t(6) }));
-        expect((await store.incidents.changedSince(t(2), 10)).map((i) => i.id)).toEqual(['new', 'busy']);
-        expect((await store.incidents.changedSince(t(2), 1)).map((i) => i.id)).toEqual(['new']);
-        expect(await store.incidents.changedSince(t(8), 10)).toEqual([]);
+        await store.incidents.upsert(incident('quiet', t(1), { lastEventAt: t(2), status: 'acknowledged', acknowledgedAt: t(3), acknowledgedBy: 'alice' }));
+        expect((await store.incidents.changedSince(mark, 10)).map((i) => i.id)).toEqual(['new', 'quiet']);
+        expect((await store.incidents.changedSince(mark, 1)).map((i) => i.id)).toEqual(['new']);
+        expect((await store.incidents.changedSince(mark, 10))[1]).toMatchObject({ id: 'quiet', status: 'acknowledged' });
+        expect(await store.incidents.changedSince(await nextMillisecond(), 10)).toEqual([]);
       });
     });
 
@@ -249,14 +261,18 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
         expect(await store.timeline.forIncident('none')).toEqual([]);
       });
 
-      it('since returns entries after a time across incidents, in time order', async () => {
+      it('since returns entries stored at or after a server time across incidents, oldest write first', async () => {
         const store = await ctx.open();
-        for (const [id, incidentId, second] of [['a', 'i1', 1], ['b', 'i2', 2], ['c', 'i1', 3], ['d', 'i2', 4]] as const) {
+        await store.timeline.append(entry('a', 'i1', t(5)));
+        const mark = await nextMillisecond();
+        // Stored after `mark` although their events happened earlier (an alert's startsAt, a replay).
+        for (const [id, incidentId, second] of [['b', 'i2', 2], ['c', 'i1', 1], ['d', 'i2', 4]] as const) {
           await store.timeline.append(entry(id, incidentId, t(second)));
+          await nextMillisecond();
         }
-        expect((await store.timeline.since(t(1), 10)).map((e) => e.id)).toEqual(['b', 'c', 'd']);
-        expect((await store.timeline.since(t(1), 2)).map((e) => e.id)).toEqual(['b', 'c']);
-        expect(await store.timeline.since(t(4), 10)).toEqual([]);
+        expect((await store.timeline.since(mark, 10)).map((e) => e.id)).toEqual(['b', 'c', 'd']);
+        expect((await store.timeline.since(mark, 2)).map((e) => e.id)).toEqual(['b', 'c']);
+        expect(await store.timeline.since(await nextMillisecond(), 10)).toEqual([]);
       });
 
       it('removes one entry, or an incident with its whole timeline', async () => {

@@ -51,6 +51,8 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'incidents', name: 'by_last_event', keys: { lastEventAt: 1, _id: 1 } },
   { collection: 'timeline', name: 'by_incident', keys: { incidentId: 1, at: 1, _id: 1 } },
   { collection: 'timeline', name: 'by_time', keys: { at: 1, _id: 1 } },
+  { collection: 'incidents', name: 'by_write', keys: { recordedAt: 1, _id: 1 } },
+  { collection: 'timeline', name: 'by_write', keys: { recordedAt: 1, _id: 1 } },
   // Two saves of the same version race on this index: exactly one insert wins.
   { collection: 'postmortems', name: 'incident_version', keys: { incidentId: 1, version: 1 }, unique: true },
   { collection: 'users', name: 'username', keys: { username: 1 }, unique: true },

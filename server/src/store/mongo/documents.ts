@@ -19,7 +19,8 @@ export interface SignalDoc {
   receivedAt: string;
 }
 
-export type IncidentDoc = Omit<Incident, 'id'> & { _id: string };
+/** `recordedAt`: the server's clock when the document was last written (socket.io sync). */
+export type IncidentDoc = Omit<Incident, 'id'> & { _id: string; recordedAt?: string };
 
 export interface TimelineDoc {
   _id: string;
@@ -30,6 +31,8 @@ export interface TimelineDoc {
   message: string;
   actor?: string;
   data?: string;
+  /** The server's clock when it was stored (socket.io sync). */
+  recordedAt?: string;
 }
 
 export interface CursorDoc {
@@ -115,6 +118,7 @@ export function incidentToDoc(incident: Incident): IncidentDoc {
     }),
     lastEventAt: incident.lastEventAt,
     sources: [...incident.sources],
+    recordedAt: new Date().toISOString(),
   };
 }
 
@@ -148,6 +152,7 @@ export function entryToDoc(entry: TimelineEntry): TimelineDoc {
     message: entry.message,
     ...definedOnly({ actor: entry.actor }),
     ...definedOnly({ data: toJsonText(entry.data) ?? undefined }),
+    recordedAt: new Date().toISOString(),
   };
 }
 

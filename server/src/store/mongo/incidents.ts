@@ -59,8 +59,8 @@ export class MongoIncidents implements IncidentRepository {
 
   async changedSince(since: string, limit: number): Promise<Incident[]> {
     const docs = await this.handle.collections.incidents
-      .find({ lastEventAt: { $gt: since } })
-      .sort({ lastEventAt: 1, _id: 1 })
+      .find({ recordedAt: { $gte: since } })
+      .sort({ recordedAt: 1, _id: 1 })
       .limit(pageLimit(limit))
       .toArray();
     return docs.map(docToIncident);
@@ -96,8 +96,8 @@ export class MongoTimeline implements TimelineRepository {
 
   async since(since: string, limit: number): Promise<TimelineEntry[]> {
     const docs = await this.handle.collections.timeline
-      .find({ at: { $gt: since } })
-      .sort({ at: 1, _id: 1 })
+      .find({ recordedAt: { $gte: since } })
+      .sort({ recordedAt: 1, _id: 1 })
       .limit(pageLimit(limit))
       .toArray();
     return docs.map(docToEntry);

@@ -7,14 +7,14 @@ import { optionalText, orNull, text } from './connection.ts';
 
 const UPSERT = `
   INSERT INTO incidents (id, title, service, host, status, severity, opened_at, acknowledged_at,
-                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources, recorded_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET
     title = excluded.title, service = excluded.service, host = excluded.host,
     status = excluded.status, severity = excluded.severity, opened_at = excluded.opened_at,
     acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
     mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
-    last_event_at = excluded.last_event_at, sources = excluded.sources`;
+    last_event_at = excluded.last_event_at, sources = excluded.sources, recorded_at = excluded.recorded_at`;
 
 function toIncident(row: Row): Incident {
   return {
@@ -48,7 +48,7 @@ export class SqliteIncidents implements IncidentRepository {
       incident.id, incident.title, incident.service, incident.host, incident.status, incident.severity,
       incident.openedAt, orNull(incident.acknowledgedAt), orNull(incident.acknowledgedBy),
       orNull(incident.mitigatedAt), orNull(incident.resolvedAt), incident.lastEventAt,
-      JSON.stringify(incident.sources),
+      JSON.stringify(incident.sources), new Date().toISOString(),
     );
   }
 
@@ -100,7 +100,7 @@ export class SqliteIncidents implements IncidentRepository {
 
   async changedSince(since: string, limit: number): Promise<Incident[]> {
     return this.conn
-      .statement('SELECT * FROM incidents WHERE last_event_at > ? ORDER BY last_event_at, id LIMIT ?')
+      .statement('SELECT * FROM incidents WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?')
       .all(since, pageLimit(limit))
       .map(toIncident);
   }

@@ -134,6 +134,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX timeline_by_time ON timeline_entries (at, id);
     `,
   },
+  {
+    version: 3,
+    name: 'write times for socket.io sync',
+    // Sync by when a row was written, not by its event time: entries whose event happened earlier
+    // (an alert's startsAt, a replayed Docker event) are still what a reconnecting browser missed.
+    sql: `
+      ALTER TABLE incidents ADD COLUMN recorded_at TEXT NOT NULL DEFAULT '';
+      UPDATE incidents SET recorded_at = last_event_at;
+      CREATE INDEX incidents_by_write ON incidents (recorded_at, id);
+      ALTER TABLE timeline_entries ADD COLUMN recorded_at TEXT NOT NULL DEFAULT '';
+      UPDATE timeline_entries SET recorded_at = at;
+      CREATE INDEX timeline_by_write ON timeline_entries (recorded_at, id);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

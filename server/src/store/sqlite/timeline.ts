@@ -26,9 +26,9 @@ export class SqliteTimeline implements TimelineRepository {
 
   async append(entry: TimelineEntry): Promise<boolean> {
     const result = this.conn
-      .statement(`INSERT INTO timeline_entries (id, incident_id, at, source, kind, message, actor, data)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-      .run(entry.id, entry.incidentId, entry.at, entry.source, entry.kind, entry.message, orNull(entry.actor), toJsonText(entry.data));
+      .statement(`INSERT INTO timeline_entries (id, incident_id, at, source, kind, message, actor, data, recorded_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+      .run(entry.id, entry.incidentId, entry.at, entry.source, entry.kind, entry.message, orNull(entry.actor), toJsonText(entry.data), new Date().toISOString());
     return Number(result.changes) === 1;
   }
 
@@ -45,7 +45,7 @@ export class SqliteTimeline implements TimelineRepository {
 
   async since(since: string, limit: number): Promise<TimelineEntry[]> {
     return this.conn
-      .statement('SELECT * FROM timeline_entries WHERE at > ? ORDER BY at, id LIMIT ?')
+      .statement('SELECT * FROM timeline_entries WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?')
       .all(since, pageLimit(limit))
       .map(toEntry);
   }
