@@ -3,11 +3,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import helmet from 'helmet';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
 import { AuthService } from './auth/service.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
 import { generatePassword } from './auth/secrets.ts';
 import { ensureWebhookToken, type WebhookToken } from './auth/webhook-token.ts';
 import { AuditLog } from './audit.ts';
@@ -23,6 +23,8 @@ import { containerRoutes } from './http/routes/containers.ts';
 import { prometheusApi } from './sources/prometheus/client.ts';
 import { PrometheusSource } from './sources/prometheus/poller.ts';
 import { authenticate } from './http/auth-middleware.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -67,14 +69,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const storeLife = new StoreLifecycle(deps.store, log);
   const auth = new AuthService(deps.store, { sessionTtlMs: config.sessionTtlMs, logger: log });
   const audit = new AuditLog(deps.store);
+  const loginThrottle = new LoginThrottle();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet({
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'connect-src': ["'self'", 'ws:', 'wss:'] } },
-    strictTransportSecurity: false,
-  }));
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
@@ -104,14 +104,14 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: '256kb', strict: true }));
+  api.use(jsonBody(API_BODY_LIMIT));
   api.use((_req, _res, next) => {
     if (!storeLife.isInitialized) throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was changed. See /readyz.');
     next();
   });
-  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs }));
+  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
   api.use(authenticate(auth));
-  api.use(adminRoutes(auth, audit));
+  api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
   api.use(containerRoutes({ docker, actions: dockerActions, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));

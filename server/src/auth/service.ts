@@ -40,6 +40,8 @@ export class AuthService {
   private readonly sessionTtlMs: number;
   private readonly log: Logger;
   private readonly now: () => Date;
+  private lastSweep = 0;
+  private readonly revokeListeners: (() => void)[] = [];
 
   constructor(store: Store, options: { sessionTtlMs: number; logger: Logger; now?: () => Date }) {
     this.store = store;
@@ -61,6 +63,7 @@ export class AuthService {
     await this.store.sessions.create({
       idHash: sha256(cookieValue), userId: user.id, csrfToken, createdAt: now.toISOString(), expiresAt, ...(ip ? { ip } : {}),
     });
+    await this.sweepExpired(now);
     return { cookieValue, csrfToken, user: publicUser(user), expiresAt };
   }
 
@@ -84,8 +87,42 @@ export class AuthService {
     return { via: 'token', actor: `token:${record.name}`, role: record.role, tokenId: record.id };
   }
 
+  /** Called after any session or token is ended by a person (live connections re-check theirs). */
+  onRevoke(listener: () => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  private revoked(): void {
+    for (const listener of this.revokeListeners) listener();
+  }
+
   async logout(principal: Principal): Promise<void> {
     if (principal.sessionHash) await this.store.sessions.delete(principal.sessionHash);
+    this.revoked();
+  }
+
+  /** Ends every session of a user (log out everywhere, or an admin's revoke); returns how many there were. */
+  async revokeSessions(userId: string): Promise<number> {
+    const ended = await this.store.sessions.deleteForUser(userId);
+    this.revoked();
+    return ended;
+  }
+
+  async userById(id: string): Promise<PublicUser | null> {
+    const user = await this.store.users.byId(id);
+    return user ? publicUser(user) : null;
+  }
+
+  /** Expired sessions are refused when used; this also drops them from the store, at most hourly. */
+  private async sweepExpired(now: Date): Promise<void> {
+    if (now.getTime() - this.lastSweep < 3_600_000) return;
+    this.lastSweep = now.getTime();
+    try {
+      const removed = await this.store.sessions.deleteExpired(now.toISOString());
+      if (removed > 0) this.log.info({ removed }, 'removed expired sessions');
+    } catch (err) {
+      this.log.warn({ err }, 'could not remove expired sessions; they are refused when used all the same');
+    }
   }
 
   async createUser(input: { username: string; password: string; role: Role }): Promise<PublicUser> {
@@ -118,7 +155,9 @@ export class AuthService {
   }
 
   async revokeToken(id: string): Promise<boolean> {
-    return this.store.apiTokens.revoke(id, this.now().toISOString());
+    const done = await this.store.apiTokens.revoke(id, this.now().toISOString());
+    this.revoked();
+    return done;
   }
 
   /**

@@ -34,10 +34,37 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer
   return result.data;
 }
 
-interface BodyParserError { type?: string; status?: number; expose?: boolean }
+interface BodyParserError { type?: string; status?: number; expose?: boolean; limit?: number; length?: number; charset?: string }
 
+function kilobytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MB` : `${Math.floor(bytes / 1024)} kB`;
+}
+
+/** body-parser's errors, in words that say what to send instead; always 4xx (its 5xx kinds are bad requests here). */
+function bodyParserProblem(err: BodyParserError & Error): HttpError {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', typeof err.limit === 'number'
+        ? `The request body${typeof err.length === 'number' && Number.isFinite(err.length) ? ` (${kilobytes(err.length)})` : ''} is larger than the ${kilobytes(err.limit)} this route accepts; nothing was stored. Send less, e.g. split it into several requests.`
+        : 'The request body is larger than this route accepts; nothing was stored.');
+    case 'entity.parse.failed':
+      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON (send a JSON object with Content-Type: application/json).');
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_charset', `The body's charset${err.charset ? ` "${err.charset}"` : ''} is not supported; send UTF-8 JSON.`);
+    case 'encoding.unsupported':
+      return new HttpError(415, 'unsupported_encoding', 'The body\'s Content-Encoding is not supported; send it uncompressed, or with gzip, deflate or br.');
+    default: {
+      const status = err.status !== undefined && err.status >= 400 && err.status < 500 ? err.status : 400;
+      return new HttpError(status, 'bad_request', `The request body could not be read (${err.message}); nothing was stored.`);
+    }
+  }
+}
+
+/** body-parser's errors, and other http-errors a middleware raises for a bad request (e.g. a body whose gzip is corrupt: 400 without a type). */
 function isBodyParserError(err: unknown): err is BodyParserError & Error {
-  return err instanceof Error && typeof (err as BodyParserError).type === 'string' && typeof (err as BodyParserError).status === 'number';
+  if (!(err instanceof Error)) return false;
+  const { type, status, expose } = err as BodyParserError;
+  return typeof status === 'number' && (typeof type === 'string' || (expose === true && status >= 400 && status < 500));
 }
 
 /** The MongoDB driver's "cannot reach the server" errors, which are not StoreUnavailableError. */
@@ -50,11 +77,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let e: HttpError;
     if (err instanceof HttpError) e = err;
     else if (isBodyParserError(err)) {
-      e = err.type === 'entity.too.large'
-        ? new HttpError(413, 'payload_too_large', 'The request body is larger than this route accepts.')
-        : err.type === 'entity.parse.failed'
-          ? new HttpError(400, 'invalid_json', 'The request body is not valid JSON.')
-          : new HttpError(err.status ?? 400, 'bad_request', err.message);
+      e = bodyParserProblem(err);
     } else if (err instanceof InvalidCursorError) e = new HttpError(400, 'invalid_cursor', 'The cursor is not one this server handed out; start again from the first page.');
     else if (err instanceof StoreConflictError) e = new HttpError(409, 'conflict', err.message);
     else if (err instanceof StoreUnavailableError || isDriverConnectionError(err)) e = new HttpError(503, 'store_unavailable', 'The store is not reachable right now; nothing was changed. Try again shortly.');

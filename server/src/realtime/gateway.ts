@@ -1,5 +1,8 @@
 // socket.io: authenticates each connection with the session cookie (or a bearer token in
 // `auth.token`), greets it, forwards status changes, and answers `sync` after a reconnect.
+// A connection lives no longer than its credentials: when a session or token is ended (log out,
+// log out everywhere, an admin's revoke) and every minute (expiry), each socket's credentials are
+// checked again and the socket is closed when they no longer hold.
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { ClientToServerEvents, Incident, ServerToClientEvents, SourceStatus, TimelineEntry, Container } from '../contract/index.ts';
@@ -17,13 +20,22 @@ export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, Rec
 type VigilSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const SYNC_LIMIT = 5_000;
+const RECHECK_EVERY_MS = 60_000;
 
 export class RealtimeGateway {
   readonly io: VigilServer;
   private readonly log: Logger;
+  private readonly auth: AuthService;
+  private readonly recheckTimer: NodeJS.Timeout;
+  private rechecking: Promise<void> | undefined;
+  private recheckAgain = false;
 
   constructor(httpServer: http.Server, deps: { auth: AuthService; store: Store; logger: Logger; metrics: Metrics }) {
     this.log = deps.logger.child({ module: 'realtime' });
+    this.auth = deps.auth;
+    deps.auth.onRevoke(() => { void this.recheck(); });
+    this.recheckTimer = setInterval(() => { void this.recheck(); }, RECHECK_EVERY_MS);
+    this.recheckTimer.unref();
     this.io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
 
     this.io.use(async (socket, next) => {
@@ -79,7 +91,34 @@ export class RealtimeGateway {
   containerUpdate(container: Container): void { this.io.emit('container:update', container); }
   sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }
 
+  /** Closes every socket whose session or token no longer holds. Coalesces overlapping calls. */
+  recheck(): Promise<void> {
+    if (this.rechecking) {
+      this.recheckAgain = true;
+      return this.rechecking;
+    }
+    this.rechecking = (async () => {
+      do {
+        this.recheckAgain = false;
+        for (const socket of await this.io.fetchSockets()) {
+          try {
+            const token: unknown = socket.handshake.auth['token'];
+            const authorization = typeof token === 'string' ? `Bearer ${token}` : undefined;
+            if (await principalFrom(this.auth, authorization, socket.handshake.headers.cookie)) continue;
+            this.log.info({ actor: socket.data.principal.actor }, 'credentials ended: closing the live connection');
+            socket.disconnect(true);
+          } catch (err) {
+            // The store is away: keep the socket; the next check decides.
+            this.log.warn({ err }, 'could not re-check a live connection');
+          }
+        }
+      } while (this.recheckAgain);
+    })().finally(() => { this.rechecking = undefined; });
+    return this.rechecking;
+  }
+
   close(): Promise<void> {
+    clearInterval(this.recheckTimer);
     return new Promise((resolve) => { void this.io.close(() => resolve()); });
   }
 }

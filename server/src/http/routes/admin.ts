@@ -1,9 +1,10 @@
-// Admin-only: users and API tokens (API.md), and the audit log.
+// Admin-only: users (with their sessions and sign-in lock) and API tokens (API.md), and the audit log.
 import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../../contract/index.ts';
 import type { AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
+import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { HttpError, notFound, parseBody } from '../errors.ts';
 import { principalOf, requireRole } from '../auth-middleware.ts';
 
@@ -25,7 +26,7 @@ const auditQuery = z.object({
   before: z.iso.datetime({ offset: false }).optional(),
 });
 
-export function adminRoutes(auth: AuthService, audit: AuditLog): Router {
+export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginThrottle): Router {
   const r = Router();
   const admin = requireRole('admin');
 
@@ -46,6 +47,28 @@ export function adminRoutes(auth: AuthService, audit: AuditLog): Router {
       }
       throw err;
     }
+  });
+
+  async function userOf(id: string) {
+    const user = await auth.userById(id);
+    if (!user) throw notFound(`User ${id}`);
+    return user;
+  }
+
+  // Signs a user out everywhere (a stolen cookie, someone leaving): their next request is 401.
+  r.delete('/users/:id/sessions', admin, async (req, res) => {
+    const user = await userOf(String(req.params['id']));
+    const revoked = await auth.revokeSessions(user.id);
+    await audit.record({ actor: principalOf(req).actor, action: 'user.sessions.revoke', target: user.username, outcome: 'ok', detail: { sessions: revoked }, ...(req.ip ? { ip: req.ip } : {}) });
+    res.json({ revoked });
+  });
+
+  // Lifts a sign-in lock on the username after too many failed attempts.
+  r.post('/users/:id/unlock', admin, async (req, res) => {
+    const user = await userOf(String(req.params['id']));
+    throttle.unlock(user.username);
+    await audit.record({ actor: principalOf(req).actor, action: 'user.unlock', target: user.username, outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
+    res.status(204).end();
   });
 
   r.get('/tokens', admin, async (_req, res) => {

@@ -1,9 +1,11 @@
-// POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me.
+// POST /api/auth/login (throttled: failures per username and per address lock for a while),
+// POST /api/auth/logout, POST /api/auth/logout-all, GET /api/auth/me.
 import { Router, type CookieOptions, type Request } from 'express';
 import { z } from 'zod';
 import type { LoginResponse } from '../../contract/index.ts';
 import type { AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
+import { humanDuration, retryAfterSeconds, type Lock, type LoginThrottle } from '../../auth/login-throttle.ts';
 import { HttpError, parseBody } from '../errors.ts';
 import { authenticate, principalOf, SESSION_COOKIE } from '../auth-middleware.ts';
 
@@ -17,6 +19,15 @@ export interface AuthRouteOptions {
   audit: AuditLog;
   cookieSecure: 'auto' | boolean;
   sessionTtlMs: number;
+  throttle: LoginThrottle;
+}
+
+function lockedOut(lock: Lock, ip: string | undefined): HttpError {
+  const wait = humanDuration(lock.retryAfterMs);
+  const message = lock.scope === 'username'
+    ? `Too many failed sign-ins for this username: it is locked for ${wait}. Wait and try again, or ask an admin to lift the lock (Users → unlock); the password was not checked.`
+    : `Too many failed sign-ins from your address${ip ? ` (${ip})` : ''}: sign-in from it is paused for ${wait}. Wait and try again; the password was not checked.`;
+  return new HttpError(429, 'too_many_attempts', message, { scope: lock.scope, retryAfterSeconds: retryAfterSeconds(lock) });
 }
 
 export function authRoutes(o: AuthRouteOptions): Router {
@@ -30,12 +41,30 @@ export function authRoutes(o: AuthRouteOptions): Router {
 
   r.post('/login', async (req, res) => {
     const { username, password } = parseBody(loginBody, req);
-    const session = await o.auth.login(username, password, req.ip);
+    const ip = req.ip;
+    const lock = o.throttle.check(username, ip);
+    if (lock) {
+      res.setHeader('Retry-After', String(retryAfterSeconds(lock)));
+      throw lockedOut(lock, ip);
+    }
+    const session = await o.auth.login(username, password, ip);
     if (!session) {
-      await o.audit.record({ actor: username, action: 'auth.login', outcome: 'denied', ...(req.ip ? { ip: req.ip } : {}) });
+      const failure = o.throttle.failure(username, ip);
+      await o.audit.record({ actor: username, action: 'auth.login', outcome: 'denied', ...(ip ? { ip } : {}) });
+      if (failure.locked) {
+        const l = failure.locked;
+        await o.audit.record({
+          actor: username, action: 'auth.lockout', target: l.scope === 'username' ? username : (ip ?? 'unknown'), outcome: 'denied',
+          detail: { scope: l.scope, until: new Date(l.until).toISOString(), failures: l.scope === 'username' ? failure.failures.username : failure.failures.ip },
+          ...(ip ? { ip } : {}),
+        });
+        res.setHeader('Retry-After', String(retryAfterSeconds(l)));
+        throw lockedOut(l, ip);
+      }
       throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
     }
-    await o.audit.record({ actor: session.user.username, action: 'auth.login', outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
+    o.throttle.success(username);
+    await o.audit.record({ actor: session.user.username, action: 'auth.login', outcome: 'ok', ...(ip ? { ip } : {}) });
     res.cookie(SESSION_COOKIE, session.cookieValue, { ...cookieOptions(req), maxAge: o.sessionTtlMs });
     const body: LoginResponse = { user: session.user, csrfToken: session.csrfToken };
     res.json(body);
@@ -59,6 +88,16 @@ export function authRoutes(o: AuthRouteOptions): Router {
     await o.audit.record({ actor: p.actor, action: 'auth.logout', outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
+  });
+
+  // Every session of the caller, this one included (a lost laptop, a shared machine).
+  r.post('/logout-all', async (req, res) => {
+    const p = principalOf(req);
+    if (!p.user) throw new HttpError(400, 'not_a_session', 'An API token has no sessions to end; an admin revokes the token itself with DELETE /api/tokens/:id.');
+    const revoked = await o.auth.revokeSessions(p.user.id);
+    await o.audit.record({ actor: p.actor, action: 'auth.logout_all', target: p.user.username, outcome: 'ok', detail: { sessions: revoked }, ...(req.ip ? { ip: req.ip } : {}) });
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.json({ revoked });
   });
 
   return r;

@@ -2,13 +2,14 @@
 // (WEBHOOK_TOKEN), checked before the body is read; its own body limit. Answers 200 only once every
 // alert is stored, and 503 when they could not be, so Alertmanager retries and nothing is lost;
 // the signal ids make its retries and re-sends collapse.
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import type { WebhookToken } from '../../auth/webhook-token.ts';
 import type { SignalSink } from '../../ingest/pipeline.ts';
 import type { Logger } from '../../logger.ts';
 import { alertmanagerWebhookSchema, alertmanagerWebhookToSignals, type AlertServiceMapping } from '../../sources/alertmanager/normalize.ts';
 import { bearerFrom } from '../auth-middleware.ts';
+import { jsonBody } from '../body.ts';
 import { HttpError, parseBody } from '../errors.ts';
 
 /** Alertmanager sends at most a group's alerts; 1 MB holds thousands of them. */
@@ -56,7 +57,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       }
       next();
     },
-    express.json({ limit: WEBHOOK_BODY_LIMIT, strict: true }),
+    ...jsonBody(WEBHOOK_BODY_LIMIT),
     async (req, res) => {
       const body = parseBody(alertmanagerWebhookSchema, req);
       const signals = alertmanagerWebhookToSignals(body, alertmanagerHost(body.externalURL), deps.mapping);
