@@ -146,7 +146,7 @@ export function draftPostmortem(input: DraftInput): Draft {
     '',
     '## 7. Action Items',
     '',
-    ...(actionItems.length > 0 ? actionItems.map((i) => `- [ ] ${i.text}`) : ['- [ ] _none suggested; add your own_']),
+    ...(actionItems.length > 0 ? actionItems.map((i) => `- [ ] ${i.text}`) : ['_Vigil suggests none; add your own as task lines (`- [ ] what to do`)._']),
     '',
   ].join('\n');
   return { markdown: md, actionItems };

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { IncidentWithTimeline } from '../../../src/contract/index.ts';
 import { incidentAnalytics } from '../../../src/domain/analytics.ts';
 import { project } from '../../../src/domain/engine.ts';
+import { actionItemsOf } from '../../../src/domain/postmortem/action-items.ts';
 import { draftPostmortem, duration } from '../../../src/domain/postmortem/draft.ts';
 import type { StackFindings } from '../../../src/domain/postmortem/findings.ts';
 import { ENGINE_OPTIONS, seedOutage } from './sequences.ts';
@@ -86,4 +87,23 @@ test('hostile text in a message cannot break the table or inject HTML', () => {
 test('durations read like a person would write them', () => {
   expect([duration(null), duration(75), duration(1_500), duration(30_212), duration(88_837), duration(3_725_000)])
     .toEqual(['—', '75 ms', '1.50 s', '30.2 s', '1 min 29 s', '1 h 2 min']);
+});
+
+test('with nothing to suggest, section 7 says so without a task line the board would track', () => {
+  const incident = {
+    id: 'i1', title: 'backend container is unhealthy', service: 'backend', host: 'local', status: 'open', severity: 'warning',
+    openedAt: '2026-11-24T10:00:00.000Z', lastEventAt: '2026-11-24T10:00:02.000Z', sources: ['docker', 'alertmanager'],
+    timeline: [
+      { id: 'e1', incidentId: 'i1', at: '2026-11-24T10:00:00.000Z', source: 'docker', kind: 'container.health_status.unhealthy', message: 'backend container is unhealthy', data: {} },
+      { id: 'e2', incidentId: 'i1', at: '2026-11-24T10:00:02.000Z', source: 'alertmanager', kind: 'alert.firing', message: 'Alert AppUnhealthy firing', data: { attributes: { alertname: 'AppUnhealthy', firingAt: '2026-11-24T10:00:02.000Z' } } },
+    ],
+  } satisfies IncidentWithTimeline;
+  const healthyStack: StackFindings = {
+    containers: [{ name: 'users_backend_1', host: 'local', restartPolicy: 'unless-stopped', hasHealthcheck: true, supervised: true }],
+    prometheus: { job: 'backend', hasUpRule: true },
+  };
+  const { markdown, actionItems } = draftPostmortem({ incident, analytics: incidentAnalytics(incident, '2026-11-24T10:05:00.000Z'), findings: healthyStack });
+  expect(actionItems).toEqual([]);
+  expect(actionItemsOf(markdown)).toEqual([]);
+  expect(markdown.split('## 7. Action Items')[1]).toMatch(/suggests none/);
 });
