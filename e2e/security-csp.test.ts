@@ -1,7 +1,7 @@
 // The built client under Vigil's strict Content-Security-Policy, in a real Chromium against a real
 // Vigil started by `npm start`: the header of the served index.html is strict (no 'unsafe-inline',
 // no 'unsafe-eval', no wildcards), and signing in and walking every page — board, an incident, its
-// post-mortem, containers, status — raises not one CSP violation or console error.
+// post-mortem, containers, status, admin (each tab) — raises not one CSP violation or console error.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,7 +91,7 @@ describeWith(chromium, 'the built client under a strict CSP', (executablePath) =
     const list = await page.evaluate(async () => (await fetch('/api/incidents')).json() as Promise<{ items: Array<{ id: string }> }>);
     const id = list.items[0]?.id;
     expect(id).toBeDefined();
-    for (const route of [`/incidents/${id}`, `/incidents/${id}/postmortem`, '/containers', '/status', '/']) {
+    for (const route of [`/incidents/${id}`, `/incidents/${id}/postmortem`, '/containers', '/status', '/admin', '/admin?tab=tokens', '/admin?tab=audit', '/']) {
       await page.goto(`${vigil.baseUrl}${route}`);
       await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
       await page.waitForLoadState('networkidle').catch(() => undefined);

@@ -13,6 +13,10 @@ import NotFoundPage from './pages/NotFoundPage.vue';
 const IncidentPage = () => import('./pages/IncidentPage.vue');
 const ContainersPage = () => import('./pages/ContainersPage.vue');
 const StatusPage = () => import('./pages/StatusPage.vue');
+// The Markdown renderer, sanitizer and diff come with this page only.
+const PostmortemPage = () => import('./pages/PostmortemPage.vue');
+// Admin only; non-admins who open it get a calm "admins only" page from the page itself.
+const AdminPage = () => import('./pages/AdminPage.vue');
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -34,8 +38,10 @@ export function createAppRouter(pinia: Pinia): Router {
         children: [
           { path: '', name: 'board', component: BoardPage, meta: { title: 'Board' } },
           { path: 'incidents/:id', name: 'incident', component: IncidentPage, meta: { title: 'Incident' } },
+          { path: 'incidents/:id/postmortem', name: 'postmortem', component: PostmortemPage, meta: { title: 'Post-mortem' } },
           { path: 'containers', name: 'containers', component: ContainersPage, meta: { title: 'Containers' } },
           { path: 'status', name: 'status', component: StatusPage, meta: { title: 'Status' } },
+          { path: 'admin', name: 'admin', component: AdminPage, meta: { title: 'Admin' } },
           { path: ':pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { title: 'Not found' } },
         ],
       },

@@ -17,6 +17,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['a'], what: 'Acknowledge the selected incident', where: 'Board, incident' },
   { keys: ['n'], what: 'Add a note', where: 'Incident' },
   { keys: ['r'], what: 'Restart the container (asks first)', where: 'Incident, containers' },
+  { keys: ['p'], what: 'Open the post-mortem', where: 'Incident' },
+  { keys: ['Ctrl+S'], what: 'Save the post-mortem', where: 'Post-mortem' },
   { keys: ['j', 'k'], what: 'Move between containers', where: 'Containers' },
   { keys: ['Esc'], what: 'Close a dialog', where: 'Dialogs' },
 ];

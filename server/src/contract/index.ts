@@ -127,3 +127,16 @@ import type { IncidentAnalytics } from '../domain/analytics.ts';
 export interface IncidentDetail extends IncidentWithTimeline {
   analytics: IncidentAnalytics;
 }
+
+// Admin answers (`GET /api/tokens`, `POST /api/tokens`, `GET /api/audit`): the store's records as
+// the routes send them, re-exported type-only so the admin page reads one declaration.
+export type { AuditRecord } from '../store/types.ts';
+import type { ApiTokenRecord } from '../store/types.ts';
+
+/** An API token as listed: never the token itself (only its hash is kept). */
+export type ApiToken = Omit<ApiTokenRecord, 'tokenHash'>;
+
+/** `POST /api/tokens`: the record and, this once, the token. */
+export interface CreatedApiToken extends ApiToken {
+  token: string;
+}
