@@ -107,6 +107,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(jsonBody(API_BODY_LIMIT));
   api.use((_req, _res, next) => {
     if (!storeLife.isInitialized) throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was changed. See /readyz.');
+    // Until the first admin exists a sign-in could only fail (and count towards a lockout).
+    if (bootstrapFailed) throw new HttpError(503, 'store_unavailable', 'First-start setup failed (see Vigil\'s log); restart Vigil once the store is healthy.');
+    if (!bootstrapped) throw new HttpError(503, 'store_unavailable', 'Vigil is finishing its start; nothing was changed. Try again in a moment.');
     next();
   });
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
@@ -152,6 +155,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   if (!prometheusSource) status.set('prometheus', config.prometheusUrl, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
 
   let webhookToken: Promise<WebhookToken> | undefined;
+  let bootstrapped = false;
+  let bootstrapFailed = false;
   const bootstrap = storeLife.ready().then(async () => {
     await pipeline.start();
     const admin = await auth.ensureAdmin(config.adminPassword, generatePassword);
@@ -163,8 +168,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     if (lines.length > 0) {
       announce(`\nVigil generated these secrets on first start. They are shown only now; store them safely.\n${lines.join('\n')}\n\n`);
     }
+    bootstrapped = true;
   });
-  bootstrap.catch((err: unknown) => log.error({ err }, 'first-start bootstrap failed'));
+  bootstrap.catch((err: unknown) => {
+    bootstrapFailed = true;
+    log.error({ err }, 'first-start bootstrap failed');
+  });
   async function readWebhookToken(): Promise<WebhookToken> {
     await bootstrap;
     if (!webhookToken) throw new Error('webhook token not initialized');

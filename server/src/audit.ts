@@ -15,7 +15,7 @@ export class AuditLog {
     await this.store.audit.append({ id: randomUUID(), at: at ?? new Date().toISOString(), ...rest });
   }
 
-  list(limit: number, before?: string): Promise<AuditRecord[]> {
-    return this.store.audit.list({ limit, ...(before ? { before } : {}) });
+  list(limit: number, before?: string, beforeId?: string): Promise<AuditRecord[]> {
+    return this.store.audit.list({ limit, ...(before ? { before } : {}), ...(before && beforeId ? { beforeId } : {}) });
   }
 }

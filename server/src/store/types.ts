@@ -150,7 +150,11 @@ export interface ApiTokenRepository {
 export interface AuditRepository {
   append(record: AuditRecord): Promise<void>;
   /** Newest first (at desc, id desc); `before` keeps records with `at` strictly earlier than it. */
-  list(query: { limit: number; before?: string }): Promise<AuditRecord[]>;
+  /**
+   * Newest first (at desc, id desc). `before` (with `beforeId`, the last record of the previous
+   * page) continues strictly after that record, so records sharing a millisecond are never skipped.
+   */
+  list(query: { limit: number; before?: string; beforeId?: string }): Promise<AuditRecord[]>;
 }
 
 export interface SettingRepository {

@@ -93,6 +93,10 @@ export function accessContract(ctx: StoreTestContext): void {
       expect((await store.audit.list({ limit: 10 })).map((a) => a.id)).toEqual(['a3b', 'a3', 'a2', 'a1']);
       expect((await store.audit.list({ limit: 2 })).map((a) => a.id)).toEqual(['a3b', 'a3']);
       expect((await store.audit.list({ limit: 10, before: t(3) })).map((a) => a.id)).toEqual(['a2', 'a1']);
+      // Paging on from the last record of a page: the one sharing its millisecond comes next, none skipped.
+      expect((await store.audit.list({ limit: 1 })).map((a) => a.id)).toEqual(['a3b']);
+      expect((await store.audit.list({ limit: 1, before: t(3), beforeId: 'a3b' })).map((a) => a.id)).toEqual(['a3']);
+      expect((await store.audit.list({ limit: 10, before: t(3), beforeId: 'a3' })).map((a) => a.id)).toEqual(['a2', 'a1']);
       const [found] = await store.audit.list({ limit: 1, before: t(3) });
       expect(found).toStrictEqual(restart);
       const [bare] = await store.audit.list({ limit: 1, before: t(2) });

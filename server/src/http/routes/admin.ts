@@ -24,7 +24,9 @@ const newToken = z.object({
 const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.iso.datetime({ offset: false }).optional(),
-});
+  /** The id of the last record of the previous page, with its `at` as `before`. */
+  beforeId: z.string().min(1).max(200).optional(),
+}).refine((q) => q.beforeId === undefined || q.before !== undefined, { message: 'beforeId needs before (the same record\'s at)', path: ['beforeId'] });
 
 export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginThrottle): Router {
   const r = Router();
@@ -95,7 +97,7 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
   r.get('/audit', admin, async (req, res) => {
     const q = auditQuery.safeParse(req.query);
     if (!q.success) throw new HttpError(400, 'invalid_query', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    res.json({ items: await audit.list(q.data.limit, q.data.before) });
+    res.json({ items: await audit.list(q.data.limit, q.data.before, q.data.beforeId) });
   });
 
   return r;

@@ -41,8 +41,12 @@ export class MongoAudit implements AuditRepository {
     await this.handle.collections.audit.insertOne(auditToDoc(record));
   }
 
-  async list(query: { limit: number; before?: string }): Promise<AuditRecord[]> {
-    const filter = query.before !== undefined ? { at: { $lt: query.before } } : {};
+  async list(query: { limit: number; before?: string; beforeId?: string }): Promise<AuditRecord[]> {
+    const filter = query.before === undefined
+      ? {}
+      : query.beforeId === undefined
+        ? { at: { $lt: query.before } }
+        : { $or: [{ at: { $lt: query.before } }, { at: query.before, _id: { $lt: query.beforeId } }] };
     const docs = await this.handle.collections.audit.find(filter).sort({ at: -1, _id: -1 }).limit(pageLimit(query.limit)).toArray();
     return docs.map(docToAudit);
   }

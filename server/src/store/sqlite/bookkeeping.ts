@@ -51,10 +51,14 @@ export class SqliteAudit implements AuditRepository {
       .run(record.id, record.at, record.actor, record.action, orNull(record.target), orNull(record.ip), record.outcome, toJsonText(record.detail));
   }
 
-  async list(query: { limit: number; before?: string }): Promise<AuditRecord[]> {
-    const rows = query.before !== undefined
-      ? this.conn.statement('SELECT * FROM audit WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?').all(query.before, pageLimit(query.limit))
-      : this.conn.statement('SELECT * FROM audit ORDER BY at DESC, id DESC LIMIT ?').all(pageLimit(query.limit));
+  async list(query: { limit: number; before?: string; beforeId?: string }): Promise<AuditRecord[]> {
+    const limit = pageLimit(query.limit);
+    const rows = query.before === undefined
+      ? this.conn.statement('SELECT * FROM audit ORDER BY at DESC, id DESC LIMIT ?').all(limit)
+      : query.beforeId === undefined
+        ? this.conn.statement('SELECT * FROM audit WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?').all(query.before, limit)
+        : this.conn.statement('SELECT * FROM audit WHERE at < ? OR (at = ? AND id < ?) ORDER BY at DESC, id DESC LIMIT ?')
+          .all(query.before, query.before, query.beforeId, limit);
     return rows.map(toAudit);
   }
 }
