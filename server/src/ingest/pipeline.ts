@@ -82,7 +82,16 @@ export class IngestPipeline implements SignalSink {
     if (signals.length === 0) return Promise.resolve([]);
     return this.serial(async () => {
       await this.restoreIfNeeded();
-      const fresh = await this.store.signals.insertMany(signals);
+      let fresh: Signal[];
+      try {
+        fresh = await this.store.signals.insertMany(signals);
+      } catch (err) {
+        // Part of the batch may be stored (MongoDB's unordered insert is not atomic; a lost reply can
+        // hide a write that happened): the retry will see those as duplicates and not feed them to
+        // the engine, so the engine re-derives from the store first, stored signals included.
+        this.needsRestore = true;
+        throw err;
+      }
       for (const signal of fresh) {
         await this.commit(applySignal(this.state, signal, this.options));
       }

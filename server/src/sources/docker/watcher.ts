@@ -169,8 +169,18 @@ export class DockerWatcher {
     this.connected = true;
     this.deps.status.set(SOURCE, this.endpoint, 'up', `daemon ${info.Name ?? '?'}, Docker ${info.ServerVersion ?? '?'}`);
     this.log.info({ daemon: info.Name, since: cursor }, 'watching docker events');
+    let refused = false;
     const pinger = setInterval(() => {
-      ping(this.docker, AbortSignal.timeout(CALL_TIMEOUT_MS)).catch((err: unknown) => {
+      ping(this.docker, AbortSignal.timeout(CALL_TIMEOUT_MS)).then(() => { refused = false; }, (err: unknown) => {
+        // A daemon shutting down refuses new connections (its socket is gone) while the open event
+        // stream still carries the deaths of its shutdown, which no replay gives back after it
+        // restarts: that stream ends by itself, so it is cut only if it is still open a ping later.
+        const code = (err as { code?: unknown } | null)?.code;
+        if (!refused && (code === 'ENOENT' || code === 'ECONNREFUSED')) {
+          refused = true;
+          this.log.warn({ host, err: describeError(err) }, 'daemon refuses new connections; reading its event stream to the end');
+          return;
+        }
         this.log.warn({ host, err: describeError(err) }, 'daemon stopped answering; reconnecting');
         session.abort();
       });
