@@ -79,7 +79,21 @@ describe('embedded store: file and schema', () => {
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(migrate(db)).toEqual([]); // already current: nothing to apply
     db.close();
-    expect(indexNames(file)).toEqual(expect.arrayContaining(['incidents_by_last_event', 'timeline_by_time', 'incidents_by_write', 'timeline_by_write']));
+    expect(indexNames(file)).toEqual(expect.arrayContaining(['incidents_by_last_event', 'timeline_by_time', 'incidents_by_write', 'timeline_by_write', 'incidents_by_status', 'incidents_active']));
+  });
+
+  it('the board\'s queries read their indexes, not the whole incidents table', async () => {
+    const dir = freshDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    await store.close();
+    const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => String(r['detail'])).join('; ');
+    // The statements SqliteIncidents.list builds for status=open (active), with and without a cursor, and one status.
+    expect(plan("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY opened_at DESC, id DESC LIMIT 51")).toMatch(/USING INDEX incidents_active/);
+    expect(plan("SELECT * FROM incidents WHERE status <> 'resolved' AND (opened_at < ? OR (opened_at = ? AND id < ?)) ORDER BY opened_at DESC, id DESC LIMIT 51")).toMatch(/USING INDEX incidents_active/);
+    expect(plan('SELECT * FROM incidents WHERE status = ? ORDER BY opened_at DESC, id DESC LIMIT 51')).toMatch(/USING INDEX incidents_by_status/);
+    db.close();
   });
 
   it('refuses a database from a newer Vigil instead of guessing', async () => {

@@ -48,6 +48,7 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'signals', name: 'by_position', keys: { at: 1, _id: 1 } },
   { collection: 'incidents', name: 'newest_first', keys: { openedAt: -1, _id: -1 } },
   { collection: 'incidents', name: 'by_service', keys: { service: 1, host: 1, status: 1 } },
+  { collection: 'incidents', name: 'by_status', keys: { status: 1, openedAt: -1, _id: -1 } },
   { collection: 'incidents', name: 'by_last_event', keys: { lastEventAt: 1, _id: 1 } },
   { collection: 'timeline', name: 'by_incident', keys: { incidentId: 1, at: 1, _id: 1 } },
   { collection: 'timeline', name: 'by_time', keys: { at: 1, _id: 1 } },
