@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     next();
   });
 
-  app.use(healthRoutes(storeLife, status, metrics));
+  app.use(healthRoutes(storeLife, status, metrics, () => bootstrapped));
   const prometheus = prometheusApi(config.prometheusUrl);
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
   app.use('/api', webhookRoutes({

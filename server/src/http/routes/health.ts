@@ -1,4 +1,5 @@
-// GET /healthz (liveness), GET /readyz (each source and the store; 503 when the store is down),
+// GET /healthz (liveness), GET /readyz (each source and the store; 503 when the store is down or
+// first-start setup — migrations, the first admin, the webhook token — is not finished),
 // GET /metrics (Prometheus exposition).
 import { Router } from 'express';
 import type { ReadyReport } from '../../contract/index.ts';
@@ -6,7 +7,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { StatusBoard } from '../../status.ts';
 import type { StoreLifecycle } from '../../store/lifecycle.ts';
 
-export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics): Router {
+export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics, started: () => boolean = () => true): Router {
   const r = Router();
 
   r.get('/healthz', (_req, res) => {
@@ -16,12 +17,14 @@ export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metr
   r.get('/readyz', async (_req, res) => {
     const store = await storeLife.check();
     metrics.storeUp.set(store.up ? 1 : 0);
+    const ready = store.up && started();
+    const detail = store.detail ?? (store.up && !ready ? 'first-start setup is not finished' : undefined);
     const report: ReadyReport = {
-      ready: store.up,
-      store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(store.detail ? { detail: store.detail } : {}) },
+      ready,
+      store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(detail ? { detail } : {}) },
       sources: board.list(),
     };
-    res.status(store.up ? 200 : 503).json(report);
+    res.status(ready ? 200 : 503).json(report);
   });
 
   r.get('/metrics', async (_req, res) => {
