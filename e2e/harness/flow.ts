@@ -27,13 +27,8 @@ http.createServer((req, res) => {
  * Chromium logs every failed request as a console error. These are answers the UI expects and
  * handles: "am I signed in?" before signing in, and (when told) routes a server has not got yet.
  */
-export function expectedConsole(missingRoutes: () => readonly RegExp[] = () => []) {
-  return (msg: ConsoleMessage): boolean => {
-    const text = msg.text();
-    const url = msg.location().url;
-    if (text.includes('status of 401') && /\/api\/auth\/me$/.test(url)) return true;
-    return text.includes('status of 404') && missingRoutes().some((re) => re.test(url));
-  };
+export function expectedConsole() {
+  return (msg: ConsoleMessage): boolean => msg.text().includes('status of 401') && /\/api\/auth\/me$/.test(msg.location().url);
 }
 
 export interface TestContainer {
