@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { findExecutable, makeTempDir, removeTempDir, startProcess, waitForHttp } from './resources.ts';
+import { findExecutable, makeTempDir, startUntilReady } from './resources.ts';
 
 export type AlertmanagerOptions =
   | { configFile: string; configYaml?: never }
@@ -31,7 +31,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = startProcess(binary, [
+  const stop = await startUntilReady(binary, [
     `--config.file=${configFile}`,
     `--storage.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -39,16 +39,6 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     // Empty: no gossip cluster, so no extra port and no waiting for peers to settle.
     '--cluster.listen-address=',
     '--log.level=warn',
-  ], { cwd: dir });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  try {
-    await waitForHttp(`${url}/-/ready`, proc);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  ], dir, `${url}/-/ready`);
   return { url, stop };
 }

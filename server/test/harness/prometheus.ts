@@ -2,12 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { findExecutable, makeTempDir, removeTempDir, startProcess, waitForHttp } from './resources.ts';
+import { findExecutable, makeTempDir, startUntilReady } from './resources.ts';
 
 export type PrometheusOptions =
   /** An existing prometheus.yml, used as is: its relative rule_files resolve against its own folder. */
-  | { configFile: string; configYaml?: never; ruleFiles?: never; scrapeInterval?: never }
+  | { configFile: string; configYaml?: never; ruleFiles?: never; scrapeInterval?: never; port?: number }
   | {
+    /** A port picked beforehand (e.g. written into the config); a free one otherwise. */
+    port?: number;
     /** A whole prometheus.yml; it must not have a top-level `rule_files` or `global` when those options are given. */
     configYaml: string;
     configFile?: never;
@@ -52,25 +54,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     configFile = path.join(dir, 'prometheus.yml');
     await writeFile(configFile, composePrometheusConfig(options.configYaml, options.ruleFiles, options.scrapeInterval));
   }
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = startProcess(binary, [
+  const stop = await startUntilReady(binary, [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     // Without it, generatorURL and external links carry the machine's host name (FACTS.md).
     `--web.external-url=${url}/`,
     '--log.level=warn',
-  ], { cwd: dir });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  try {
-    await waitForHttp(`${url}/-/ready`, proc);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  ], dir, `${url}/-/ready`);
   return { url, stop };
 }

@@ -131,3 +131,22 @@ export async function waitForHttp(url: string, proc: TrackedProcess, timeoutMs =
   }
   throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms (${lastProblem}):\n${proc.output()}`);
 }
+
+/**
+ * Starts `command` in `dir` and waits until `readyUrl` answers 2xx. The returned stop() ends it and
+ * deletes `dir`; a start that fails does both before it rejects.
+ */
+export async function startUntilReady(command: string, args: string[], dir: string, readyUrl: string): Promise<() => Promise<void>> {
+  const proc = startProcess(command, args, { cwd: dir });
+  const stop = async () => {
+    await proc.stop();
+    await removeTempDir(dir);
+  };
+  try {
+    await waitForHttp(readyUrl, proc);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return stop;
+}

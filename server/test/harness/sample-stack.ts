@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAlertmanager, type RunningAlertmanager } from './alertmanager.ts';
 import { freePort } from './ports.ts';
-import { prometheusBinary } from './prometheus.ts';
+import { startPrometheus } from './prometheus.ts';
 import { makeTempDir, removeTempDir, startProcess, waitForHttp } from './resources.ts';
 
 export const SAMPLE_STACK = path.resolve(import.meta.dirname, '../../../sample-stack');
@@ -63,29 +63,9 @@ export function samplePrometheusYaml(options: SamplePrometheusOptions & { self: 
 
 /** A real Prometheus with the sample prometheus.yml and its rule files, on a loopback port. */
 export async function startSamplePrometheus(options: SamplePrometheusOptions): Promise<{ url: string; port: number; stop(): Promise<void> }> {
-  const dir = makeTempDir('sample-prometheus');
   const port = options.port ?? await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const configFile = path.join(dir, 'prometheus.yml');
-  await writeFile(configFile, samplePrometheusYaml({ ...options, self: `127.0.0.1:${port}` }));
-  const proc = startProcess(prometheusBinary(), [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=${url}/`,
-    '--log.level=warn',
-  ], { cwd: dir });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  try {
-    await waitForHttp(`${url}/-/ready`, proc);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, port, stop };
+  const running = await startPrometheus({ port, configYaml: samplePrometheusYaml({ ...options, self: `127.0.0.1:${port}` }) });
+  return { ...running, port };
 }
 
 const HEALTH_PATH = { backend: '/api/health', frontend: '/healthz' } as const;
