@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chartQueries, downBands, formatValue, incidentMarkers, incidentWindow, promString, queryRangePath, stepSeconds, tickLabel, timeTicks, toChartSeries,
+  chartPath, chartRequests, downBands, formatValue, incidentMarkers, incidentWindow, stepSeconds, tickLabel, timeTicks, toChartSeries,
 } from '../src/lib/metrics.ts';
 
-describe('chart queries', () => {
-  it('quotes the service as a PromQL string, never as syntax', () => {
-    expect(promString('backend')).toBe('"backend"');
-    expect(promString('a"} or up{x="')).toBe('"a\\"} or up{x=\\""');
-    expect(promString('back\\slash\nnl')).toBe('"back\\\\slash\\nnl"');
+describe('chart requests', () => {
+  it('names up, app_health, requests and 5xx: the page sends no PromQL', () => {
+    expect(chartRequests().map((c) => c.chart)).toEqual(['up', 'app_health', 'requests', 'errors']);
   });
-  it('asks for up, app_health, requests and 5xx by job or service label', () => {
-    const q = chartQueries('backend');
-    expect(q.map((x) => x.key)).toEqual(['up', 'app_health', 'requests', 'errors']);
-    expect(q[0]?.query).toBe('up{job="backend"} or up{service="backend"}');
-    expect(q[3]?.query).toBe('sum(rate(http_requests_total{job="backend",status=~"5.."}[1m]) or rate(http_requests_total{service="backend",status=~"5.."}[1m]))');
-  });
-  it('builds the query_range path with RFC 3339 times and a step', () => {
-    const path = queryRangePath('up', { startMs: Date.parse('2026-11-24T18:35:00.000Z'), endMs: Date.parse('2026-11-24T18:45:00.000Z') }, 3);
-    expect(path).toBe('/api/metrics/query_range?query=up&start=2026-11-24T18%3A35%3A00.000Z&end=2026-11-24T18%3A45%3A00.000Z&step=3s');
+  it('builds the query_range path from the chart, the service, RFC 3339 times and a step', () => {
+    const path = chartPath('up', 'back"end', { startMs: Date.parse('2026-11-24T18:35:00.000Z'), endMs: Date.parse('2026-11-24T18:45:00.000Z') }, 3);
+    expect(path).toBe('/api/metrics/query_range?chart=up&service=back%22end&start=2026-11-24T18%3A35%3A00.000Z&end=2026-11-24T18%3A45%3A00.000Z&step=3s');
+    expect(path).not.toContain('query=');
   });
 });
 

@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     store: deps.store, audit, logger: log,
     findings: stackFindingsProvider({
       dockers: config.dockerHosts.map((h) => ({ host: h.url, docker: dockerClient(h, config.dockerCertPath) })),
-      prometheusUrl: config.prometheusUrl,
+      prometheus,
     }),
   }));
   api.use((req) => {
@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
       mapping: config.serviceMapping, intervalMs: config.prometheusPollMs,
     })
     : undefined;
-  if (!prometheusSource) status.set('prometheus', config.prometheusUrl, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
+  if (!prometheusSource) status.set('prometheus', prometheus.url, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
 
   let webhookToken: Promise<WebhookToken> | undefined;
   let bootstrapped = false;

@@ -1,9 +1,11 @@
 // Environment → one typed, validated configuration object, parsed once at start (API.md "Running it").
 import path from 'node:path';
 import { z } from 'zod';
+import { redactUrl } from './redact-url.ts';
 
 const dockerEndpoint = z.string().trim().refine(
-  (v) => /^unix:\/\/\/.+/.test(v) || /^tcp:\/\/[^/:]+:\d{1,5}\/?$/.test(v) || /^https?:\/\/[^/:]+:\d{1,5}\/?$/.test(v),
+  // `user:password@` (basic auth, e.g. to a socket proxy behind a web server) is allowed before the host.
+  (v) => /^unix:\/\/\/.+/.test(v) || /^(tcp|https?):\/\/([^/]*@)?[^/:@]+:\d{1,5}\/?$/.test(v),
   { message: 'expected unix:///path/to/docker.sock or tcp://host:port' },
 );
 
@@ -43,8 +45,13 @@ const envSchema = z.object({
 });
 
 export interface DockerEndpoint {
-  /** As written in DOCKER_HOSTS; also the host name shown to people unless a better one is known. */
+  /**
+   * As written in DOCKER_HOSTS less any credentials (redactUrl): the host name shown to people unless
+   * a better one is known, and the key of its cursor and status.
+   */
   url: string;
+  /** Basic auth from `tcp://user:password@host:port`: sent to the endpoint, shown nowhere. */
+  auth?: { username: string; password: string };
   socketPath?: string;
   host?: string;
   port?: number;
@@ -87,7 +94,8 @@ export class ConfigError extends Error {
 function parseDockerEndpoint(raw: string, certPath: string | undefined): DockerEndpoint {
   if (raw.startsWith('unix://')) return { url: raw, socketPath: raw.slice('unix://'.length) };
   const u = new URL(raw.replace(/^tcp:/, certPath ? 'https:' : 'http:'));
-  return { url: raw, host: u.hostname, port: Number(u.port), protocol: u.protocol === 'https:' ? 'https' : 'http' };
+  const auth = u.username !== '' ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  return { url: redactUrl(raw), host: u.hostname, port: Number(u.port), protocol: u.protocol === 'https:' ? 'https' : 'http', ...(auth ? { auth } : {}) };
 }
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -98,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const value = env[name];
-      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' ? '(hidden)' : JSON.stringify(value);
+      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' ? '(hidden)' : JSON.stringify(value === undefined ? value : redactUrl(value));
       issues.push(`${name}=${shown}: ${issue.message}`);
     }
     throw new ConfigError(issues);
@@ -110,9 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (rawHosts.length === 0) issues.push(`${variable}: names no Docker endpoint`);
   for (const h of rawHosts) {
     const r = dockerEndpoint.safeParse(h);
-    if (!r.success) issues.push(`${variable}=${JSON.stringify(h)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    if (!r.success) issues.push(`${variable}=${JSON.stringify(redactUrl(h))}: ${r.error.issues[0]?.message ?? 'invalid'}`);
   }
-  if (new Set(rawHosts).size !== rawHosts.length) issues.push(`${variable}: names the same endpoint twice`);
+  if (new Set(rawHosts.map((h) => redactUrl(h))).size !== rawHosts.length) issues.push(`${variable}: names the same endpoint twice`);
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {

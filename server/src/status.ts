@@ -2,6 +2,7 @@
 // what /readyz reports, what the UI banner shows, and what `source:status` streams.
 import { EventEmitter } from 'node:events';
 import type { SourceState, SourceStatus } from './contract/index.ts';
+import { redactUrl, redactUrlsInText } from './redact-url.ts';
 
 export class StatusBoard extends EventEmitter<{ change: [SourceStatus] }> {
   private readonly statuses = new Map<string, SourceStatus>();
@@ -10,8 +11,14 @@ export class StatusBoard extends EventEmitter<{ change: [SourceStatus] }> {
     return host === undefined ? source : `${source}@${host}`;
   }
 
-  /** Records a state; emits `change` only when the state or detail actually changed. */
-  set(source: string, host: string | undefined, state: SourceState, detail?: string): boolean {
+  /**
+   * Records a state; emits `change` only when the state or detail actually changed. Everything here
+   * is shown to anyone (/readyz has no auth): a host that is a URL and URLs in the detail lose their
+   * credentials, whatever the source handed in.
+   */
+  set(source: string, rawHost: string | undefined, state: SourceState, rawDetail?: string): boolean {
+    const host = rawHost === undefined ? undefined : redactUrl(rawHost);
+    const detail = rawDetail === undefined ? undefined : redactUrlsInText(rawDetail);
     const key = this.key(source, host);
     const prev = this.statuses.get(key);
     if (prev && prev.state === state && prev.detail === detail) return false;

@@ -1,6 +1,6 @@
 // What the incident's chart panel asks Prometheus (through Vigil) and how it reads the answer:
-// the window (the incident plus context), the step, the queries for a service, the series. Pure.
-import type { Incident, Interval } from '@vigil/server/contract';
+// the window (the incident plus context), the step, the named charts of a service, the series. Pure.
+import type { ChartName, Incident, Interval } from '@vigil/server/contract';
 import type { RangeAnswer } from './wire-data.ts';
 
 export interface TimeWindow {
@@ -25,38 +25,29 @@ export function stepSeconds(w: TimeWindow): number {
   return Math.max(1, Math.ceil((w.endMs - w.startMs) / 1000 / TARGET_POINTS));
 }
 
-/** A PromQL string literal: the service name is data, never query syntax. */
-export function promString(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
-export interface ChartQuery {
-  key: 'up' | 'app_health' | 'requests' | 'errors';
+export interface ChartRequest {
+  chart: ChartName;
   label: string;
-  query: string;
 }
 
 /**
  * The four series of the panel for a service: Prometheus's `up`, the app's own `app_health`, and
- * its request and 5xx rates. A target is matched by `job` or by a `service` label (the sample
- * stack sets both; `or` keeps one copy of a series both match).
+ * its request and 5xx rates. Vigil builds their PromQL from the service name (matched by `job` or
+ * `service` label); the page only names the chart.
  */
-export function chartQueries(service: string): ChartQuery[] {
-  const s = promString(service);
-  const selectors = (extra = ''): [string, string] => [`{job=${s}${extra}}`, `{service=${s}${extra}}`];
-  const either = (metric: string): string => selectors().map((sel) => `${metric}${sel}`).join(' or ');
-  const rate = (extra = ''): string => `sum(${selectors(extra).map((sel) => `rate(http_requests_total${sel}[1m])`).join(' or ')})`;
+export function chartRequests(): ChartRequest[] {
   return [
-    { key: 'up', label: 'up', query: either('up') },
-    { key: 'app_health', label: 'app_health', query: either('app_health') },
-    { key: 'requests', label: 'requests/s', query: rate() },
-    { key: 'errors', label: '5xx/s', query: rate(',status=~"5.."') },
+    { chart: 'up', label: 'up' },
+    { chart: 'app_health', label: 'app_health' },
+    { chart: 'requests', label: 'requests/s' },
+    { chart: 'errors', label: '5xx/s' },
   ];
 }
 
-export function queryRangePath(query: string, w: TimeWindow, step: number): string {
+export function chartPath(chart: ChartName, service: string, w: TimeWindow, step: number): string {
   const q = new URLSearchParams({
-    query,
+    chart,
+    service,
     start: new Date(w.startMs).toISOString(),
     end: new Date(w.endMs).toISOString(),
     step: `${step}s`,

@@ -123,6 +123,9 @@ export interface ClientToServerEvents {
 export type { DetectionHop, DetectionHopName, IncidentAnalytics, Interval, ServiceStats, StatsResponse } from '../domain/analytics.ts';
 import type { IncidentAnalytics } from '../domain/analytics.ts';
 
+/** `GET /api/metrics/query_range?chart=…`: the named charts a viewer may ask for (type-only, like the above). */
+export type { ChartName } from '../sources/prometheus/charts.ts';
+
 /** `GET /api/incidents/:id`: the incident, its timeline in time order, and its analytics. */
 export interface IncidentDetail extends IncidentWithTimeline {
   analytics: IncidentAnalytics;

@@ -1,25 +1,10 @@
 // Looks at the stack as it is now, for a post-mortem's action items: the service's containers
 // (restart policy, healthcheck, supervision) and whether Prometheus scrapes it and alerts on `up == 0`.
+// Prometheus is read through the bounded client (bytes and time), like every other read of it.
 import type Docker from 'dockerode';
-import { z } from 'zod';
 import type { IncidentWithTimeline } from '../contract/index.ts';
-import type { ContainerFinding, PrometheusFinding, StackFindings } from '../domain/postmortem/findings.ts';
-
-const rulesSchema = z.object({
-  data: z.object({
-    groups: z.array(z.object({
-      rules: z.array(z.looseObject({ type: z.string(), name: z.string(), query: z.string(), duration: z.number().optional() })),
-    })),
-  }),
-});
-
-const targetsSchema = z.object({
-  data: z.object({ activeTargets: z.array(z.looseObject({ labels: z.record(z.string(), z.string()) })) }),
-});
-
-const queryScalarSchema = z.object({
-  data: z.object({ result: z.array(z.object({ value: z.tuple([z.number(), z.string()]) })) }),
-});
+import { failedRequestsQuery, isUpRuleFor, type ContainerFinding, type PrometheusFinding, type StackFindings } from '../domain/postmortem/findings.ts';
+import type { PrometheusApi } from './prometheus/client.ts';
 
 function serviceOf(labels: Record<string, string>, name: string): string {
   return labels['vigil.service'] ?? labels['com.docker.compose.service'] ?? name;
@@ -41,35 +26,25 @@ async function containersOf(service: string, docker: Docker, host: string): Prom
   }));
 }
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-  if (!res.ok) throw new Error(`Prometheus answered ${res.status} for ${url}`);
-  return res.json();
-}
-
 /** The service's job, and whether an alert rule fires on `up == 0` for it. */
-async function prometheusFinding(prometheusUrl: string, service: string): Promise<PrometheusFinding> {
-  const targets = targetsSchema.parse(await getJson(`${prometheusUrl}/api/v1/targets?state=active`)).data.activeTargets;
-  const target = targets.find((t) => t.labels['service'] === service || t.labels['job'] === service || t.labels['container'] === service);
-  const job = target?.labels['job'] ?? null;
-  const rules = rulesSchema.parse(await getJson(`${prometheusUrl}/api/v1/rules?type=alert`)).data.groups.flatMap((g) => g.rules);
-  const upRules = rules.filter((r) => /\bup\b/.test(r.query) && /==\s*0/.test(r.query)
-    && (job === null ? r.query.includes(service) : r.query.includes(`"${job}"`) || !/job\s*=/.test(r.query)));
-  const forMs = upRules.map((r) => (r.duration ?? 0) * 1000);
+async function prometheusFinding(prometheus: PrometheusApi, service: string): Promise<PrometheusFinding> {
+  const targets = await prometheus.activeTargets();
+  const target = targets.find((labels) => labels['service'] === service || labels['job'] === service || labels['container'] === service);
+  const job = target?.['job'] ?? null;
+  const upRules = (await prometheus.alertRules()).filter((r) => isUpRuleFor(r.query, job, service));
+  const forMs = upRules.map((r) => (r.durationSeconds ?? 0) * 1000);
   return { job, hasUpRule: upRules.length > 0, ...(forMs.length > 0 ? { ruleForMs: Math.max(...forMs) } : {}) };
 }
 
 /** 5xx answers of the service's job over the incident's downtime, when Prometheus has them. */
-async function failedRequests(prometheusUrl: string, job: string, incident: IncidentWithTimeline): Promise<number | undefined> {
+async function failedRequests(prometheus: PrometheusApi, job: string, incident: IncidentWithTimeline): Promise<number | undefined> {
   const end = incident.resolvedAt ?? incident.lastEventAt;
-  const seconds = Math.max(1, Math.ceil((Date.parse(end) - Date.parse(incident.openedAt)) / 1000));
-  const query = `sum(increase(http_requests_total{job="${job.replace(/"/g, '')}",status=~"5.."}[${seconds}s]))`;
-  const body = queryScalarSchema.parse(await getJson(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}&time=${encodeURIComponent(end)}`));
-  const value = body.data.result[0]?.value[1];
-  return value === undefined ? undefined : Math.round(Number(value));
+  const seconds = (Date.parse(end) - Date.parse(incident.openedAt)) / 1000;
+  const value = await prometheus.instantValue(failedRequestsQuery(job, seconds), Date.parse(end));
+  return value === undefined || !Number.isFinite(value) ? undefined : Math.round(value);
 }
 
-export function stackFindingsProvider(deps: { dockers: Array<{ host: string; docker: Docker }>; prometheusUrl: string }) {
+export function stackFindingsProvider(deps: { dockers: Array<{ host: string; docker: Docker }>; prometheus: PrometheusApi }) {
   return async (incident: IncidentWithTimeline): Promise<StackFindings | null> => {
     const containers = (await Promise.all(deps.dockers.map(async ({ host, docker }) => {
       try {
@@ -81,8 +56,8 @@ export function stackFindingsProvider(deps: { dockers: Array<{ host: string; doc
     let prometheus: PrometheusFinding | null = null;
     let failed: number | undefined;
     try {
-      prometheus = await prometheusFinding(deps.prometheusUrl, incident.service);
-      if (prometheus.job) failed = await failedRequests(deps.prometheusUrl, prometheus.job, incident);
+      prometheus = await prometheusFinding(deps.prometheus, incident.service);
+      if (prometheus.job) failed = await failedRequests(deps.prometheus, prometheus.job, incident);
     } catch {
       prometheus = prometheus ?? null;
     }

@@ -1,6 +1,7 @@
 // Brings the store up without blocking the server: MongoDB may be unreachable at start, so init
 // is retried with back-off while /readyz says the store is down and store-backed routes answer 503.
 import type { Logger } from '../logger.ts';
+import { redactUrlsInText } from '../redact-url.ts';
 import type { Store } from './types.ts';
 
 export class StoreLifecycle {
@@ -41,7 +42,8 @@ export class StoreLifecycle {
       this.log.info('store ready');
       this.resolveReady();
     } catch (err) {
-      this.lastError = err instanceof Error ? err.message : String(err);
+      // Shown on /readyz and logged: a driver's message may quote the connection string.
+      this.lastError = redactUrlsInText(err instanceof Error ? err.message : String(err));
       this.log.error({ detail: this.lastError, retryInMs: delayMs }, 'store not ready; retrying');
       this.timer = setTimeout(() => void this.attempt(Math.min(delayMs * 2, 30_000)), delayMs);
       this.timer.unref();
@@ -59,7 +61,7 @@ export class StoreLifecycle {
       ]);
       return { up: true };
     } catch (err) {
-      return { up: false, detail: err instanceof Error ? err.message : String(err) };
+      return { up: false, detail: redactUrlsInText(err instanceof Error ? err.message : String(err)) };
     } finally {
       clearTimeout(timer);
     }

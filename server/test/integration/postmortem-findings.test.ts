@@ -72,7 +72,8 @@ describeWith(both, 'post-mortem action items from the real stack', () => {
 
   test('for the sample backend job, the sample BackendDown rule counts as an up == 0 rule', async () => {
     const { stackFindingsProvider } = await import('../../src/sources/stack-findings.ts');
-    const find = stackFindingsProvider({ dockers: [], prometheusUrl: prometheus.url });
+    const { prometheusApi } = await import('../../src/sources/prometheus/client.ts');
+    const find = stackFindingsProvider({ dockers: [], prometheus: prometheusApi(prometheus.url) });
     const backend = {
       id: 'x', title: 't', service: 'backend', host: 'local', status: 'open' as const, severity: 'warning' as const,
       openedAt: new Date().toISOString(), lastEventAt: new Date().toISOString(), sources: [], timeline: [],

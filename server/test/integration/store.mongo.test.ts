@@ -24,7 +24,7 @@ describe('MongoDB store without a server', () => {
     const elapsed = Date.now() - started;
     expect(failure).toBeInstanceOf(StoreUnavailableError);
     const message = failure instanceof Error ? failure.message : '';
-    expect(message).toContain(`cannot reach MongoDB at mongodb://***@127.0.0.1:${port}/vigil`);
+    expect(message).toContain(`cannot reach MongoDB at mongodb://127.0.0.1:${port}/vigil`);
     expect(message).not.toContain('s3cret');
     expect(elapsed).toBeLessThan(10_000);
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -53,6 +53,14 @@ describe('loadConfig', () => {
     expect(issuesOf({ PORT: '70000' })[0]).toMatch(/^PORT=/);
   });
 
+  test('credentials in a Docker endpoint go to basic auth; its url, the name shown, has none (issue 18)', () => {
+    const [endpoint] = loadConfig({ DOCKER_HOSTS: 'tcp://ops:p%40ss:w0rd@10.0.0.5:2375' }, '/').dockerHosts;
+    expect(endpoint).toEqual({ url: 'tcp://10.0.0.5:2375', host: '10.0.0.5', port: 2375, protocol: 'http', auth: { username: 'ops', password: 'p@ss:w0rd' } });
+    const urls = issuesOf({ PROMETHEUS_URL: 'ftp://u:hunter2-secret@h', MONGODB_URL: 'postgres://u:hunter2-secret@h' });
+    expect(urls).toEqual([expect.stringMatching(/^PROMETHEUS_URL="ftp:\/\/h": /), expect.stringMatching(/^MONGODB_URL="postgres:\/\/h": /)]);
+    expect(issuesOf({ DOCKER_HOSTS: 'tcp://ops:hunter2-secret@nope' })).toEqual(['DOCKER_HOSTS="tcp://nope": expected unix:///path/to/docker.sock or tcp://host:port']);
+  });
+
   test('empty optional secrets mean "generate one"', () => {
     const c = loadConfig({ ADMIN_PASSWORD: '', WEBHOOK_TOKEN: '', MONGODB_URL: '' }, '/');
     expect(c.adminPassword).toBeUndefined();

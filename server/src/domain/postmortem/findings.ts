@@ -1,5 +1,7 @@
 // What Vigil found by looking at the stack itself when drafting a post-mortem. Gathered by I/O
-// elsewhere (Docker inspect, Prometheus rules and targets); here only the shape and the advice.
+// elsewhere (Docker inspect, Prometheus rules and targets); here only the shape, the advice and the
+// PromQL it asks with (built with domain/promql.ts: a job name is data, never query syntax).
+import { promDuration, promString, seriesSelector } from '../promql.ts';
 
 export interface ContainerFinding {
   name: string;
@@ -35,6 +37,27 @@ export interface ActionItem {
 
 const SLOW_ALERT_MS = 10_000;
 
+/** The 5xx answers of a job over `seconds` (an instant query at the end of the window). */
+export function failedRequestsQuery(job: string, seconds: number): string {
+  return `sum(increase(${seriesSelector('http_requests_total', [['job', '=', job], ['status', '=~', '5..']])}[${promDuration(seconds)}]))`;
+}
+
+/** The alert rule a job needs: `up{job="…"} == 0`. */
+export function upRuleExpr(job: string): string {
+  return `${seriesSelector('up', [['job', '=', job]])} == 0`;
+}
+
+/**
+ * Whether an alerting rule's expression fires on `up == 0` for the job (or, with no job known, names
+ * the service): a rule on `up` with no job matcher covers every job. Prometheus shows the expression
+ * as written, so the job is looked for as a PromQL string literal, escaped as Vigil would write it.
+ */
+export function isUpRuleFor(expr: string, job: string | null, service: string): boolean {
+  if (!/\bup\b/.test(expr) || !/==\s*0/.test(expr)) return false;
+  if (job === null) return expr.includes(service);
+  return expr.includes(promString(job)) || !/job\s*=/.test(expr);
+}
+
 /** Action items suggested from what happened and from the stack as it is now. */
 export function suggestActionItems(input: {
   service: string;
@@ -59,7 +82,7 @@ export function suggestActionItems(input: {
   }
   if (f?.prometheus && !f.prometheus.hasUpRule) {
     const job = f.prometheus.job ?? input.service;
-    items.push({ key: `up-rule:${job}`, text: `Add an alert rule \`up{job="${job}"} == 0\` (for: 15s) for the \`${job}\` job: nobody was paged by Prometheus.` });
+    items.push({ key: `up-rule:${job}`, text: `Add an alert rule \`${upRuleExpr(job)}\` (for: 15s) for the \`${job}\` job: nobody was paged by Prometheus.` });
   }
   if (!input.alerted && f?.prometheus?.hasUpRule !== false) {
     items.push({ key: 'no-alert', text: `No alert reached Vigil for this outage: check that Alertmanager routes ${input.service}'s alerts to Vigil's webhook.` });

@@ -1,40 +1,65 @@
-// GET /api/metrics/query_range (viewer): a Prometheus range query for the incident charts, bounded
-// in range and points; Prometheus's own troubles are answered as such (503/504/502), not as Vigil's.
+// GET /api/metrics/query_range: the incident charts. Anyone signed in asks for a named chart of a
+// service (the PromQL is built here from a template); free-form PromQL is for admins only. Bounded in
+// range, points, series and the bytes Vigil reads; Prometheus's own troubles are answered as such
+// (503/504/502), an answer too large to chart as 422.
 import { Router } from 'express';
+import { roleAtLeast } from '../../auth/service.ts';
 import { PrometheusError, type PrometheusApi } from '../../sources/prometheus/client.ts';
-import { QUERY_RANGE_LIMITS, queryRangeResponse, queryRangeSchema } from '../../sources/prometheus/query-range.ts';
+import { CHART_NAMES } from '../../sources/prometheus/charts.ts';
+import { queryRangeRequest, queryRangeResponse, queryRangeSchema, rangeBounds, type QueryRange } from '../../sources/prometheus/query-range.ts';
+import { ReadGate, ReadGateFullError } from '../../sources/prometheus/read-gate.ts';
+import { principalOf } from '../auth-middleware.ts';
 import { HttpError } from '../errors.ts';
 
-function prometheusProblem(err: unknown): unknown {
+/** Chart reads at once, and waiting behind them; the UI's panel asks for four charts together. */
+const CONCURRENT_READS = 2;
+const WAITING_READS = 32;
+
+function narrowing(q: QueryRange): string {
+  return q.kind === 'chart'
+    ? 'Ask for a shorter window or a larger step.'
+    : 'Narrow it with label matchers, aggregate it (sum by …), or ask for a shorter window or a larger step.';
+}
+
+function prometheusProblem(err: unknown, q: QueryRange): unknown {
+  if (err instanceof ReadGateFullError) {
+    return new HttpError(503, 'prometheus_busy', 'Too many chart queries are waiting for Prometheus; try again in a few seconds.');
+  }
   if (!(err instanceof PrometheusError)) return err;
   switch (err.failure) {
     case 'unreachable': return new HttpError(503, 'prometheus_unavailable', `${err.message}. Charts need Prometheus; see /readyz.`);
     case 'timeout': return new HttpError(504, 'prometheus_timeout', `${err.message}; try a shorter range or a larger step.`);
     case 'bad_query': return new HttpError(400, 'invalid_query', err.message);
+    case 'too_many_series': return new HttpError(422, 'too_many_series', `${err.message}. ${narrowing(q)}`);
+    case 'too_large': return new HttpError(422, 'answer_too_large', `${err.message}: more than a chart can show. ${narrowing(q)}`);
     case 'failed': return new HttpError(502, 'prometheus_error', err.message);
   }
 }
 
 export function metricsQueryRoutes(deps: { prometheus: PrometheusApi }): Router {
   const r = Router();
+  const gate = new ReadGate(CONCURRENT_READS, WAITING_READS);
 
   r.get('/metrics/query_range', async (req, res) => {
     const parsed = queryRangeSchema.safeParse({
-      query: req.query['query'], start: req.query['start'], end: req.query['end'], step: req.query['step'],
+      chart: req.query['chart'], service: req.query['service'], query: req.query['query'],
+      start: req.query['start'], end: req.query['end'], step: req.query['step'],
     });
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'query string'}: ${i.message}`);
       throw new HttpError(400, 'invalid_query', `Invalid query — ${problems.join('; ')}`);
     }
-    const q = parsed.data;
+    const q = queryRangeRequest(parsed.data);
+    const principal = principalOf(req);
+    // Free-form PromQL reads every metric Prometheus has and can make it evaluate anything.
+    if (q.kind === 'query' && !roleAtLeast(principal.role, 'admin')) {
+      throw new HttpError(403, 'forbidden', `Free-form PromQL (query=) needs the admin role; you are signed in as ${principal.role}. Ask for a named chart instead: chart=${CHART_NAMES.join('|')}&service=<service>.`);
+    }
     let series;
     try {
-      series = await deps.prometheus.queryRange(q.query, q.start, q.end, q.step);
+      series = await gate.run(() => deps.prometheus.queryRange(q.query, q.start, q.end, q.step, rangeBounds(q)));
     } catch (err) {
-      throw prometheusProblem(err);
-    }
-    if (series.length > QUERY_RANGE_LIMITS.maxSeries) {
-      throw new HttpError(422, 'too_many_series', `The query returns ${series.length} series; a chart shows at most ${QUERY_RANGE_LIMITS.maxSeries}. Narrow it with label matchers or aggregate (sum by …).`);
+      throw prometheusProblem(err, q);
     }
     res.json(queryRangeResponse(q, series));
   });

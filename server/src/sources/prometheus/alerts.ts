@@ -7,6 +7,7 @@
 import { alertToSignal, type AlertServiceMapping } from '../alertmanager/normalize.ts';
 import { alertFingerprint } from '../alertmanager/fingerprint.ts';
 import type { Signal } from '../../domain/signal.ts';
+import { isLabelName, seriesSelector } from '../../domain/promql.ts';
 import type { PrometheusAlert, Sample } from './client.ts';
 
 /** A firing alert the poller has reported. */
@@ -53,12 +54,11 @@ export function planAlerts(tracked: Readonly<Record<string, TrackedAlert>>, curr
 
 /** The PromQL selector of an alert's firing series: `ALERTS{alertstate="firing", <its labels>}`. */
 export function firingSeriesSelector(labels: Readonly<Record<string, string>>): string {
-  // A JSON string is a valid PromQL string literal (Go escapes, \uXXXX included).
   const matchers = Object.entries({ ...labels, alertstate: 'firing' })
-    .filter(([, v]) => v !== '')
+    .filter(([k, v]) => v !== '' && isLabelName(k))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return `ALERTS{${matchers.join(',')}}`;
+    .map(([k, v]) => [k, '=', v] as const);
+  return seriesSelector('ALERTS', matchers);
 }
 
 /** The evaluation at which the alert fired: its first firing sample since it went pending. */

@@ -1,6 +1,7 @@
 // The MongoDB store (what docker compose runs). Kept to plain CRUD, indexes and unique keys, with
 // no transactions or aggregation, so FerretDB 1.24 can stand in for MongoDB in tests.
 import { MongoClient } from 'mongodb';
+import { redactUrl } from '../../redact-url.ts';
 import type { Store } from '../types.ts';
 import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
@@ -22,7 +23,7 @@ const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 3_000;
 
 /** The URL without credentials, fit for logs and error messages. */
 export function redactMongoUrl(url: string): string {
-  return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
+  return redactUrl(url);
 }
 
 export function databaseNameFromUrl(url: string): string | undefined {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { READ_BUDGETS } from '../../../src/sources/prometheus/client.ts';
 import {
-  parseDurationSeconds, parseTimeMs, QUERY_RANGE_LIMITS, queryRangeResponse, queryRangeSchema,
+  parseDurationSeconds, parseTimeMs, QUERY_RANGE_LIMITS, queryRangeRequest, queryRangeResponse, queryRangeSchema, rangeBounds,
 } from '../../../src/sources/prometheus/query-range.ts';
 
 const problems = (input: Record<string, unknown>) => {
@@ -24,12 +25,33 @@ describe('query_range parameters', () => {
   });
 
   test('a good query parses to epoch ms and step seconds', () => {
-    expect(queryRangeSchema.parse(ok)).toEqual({ query: 'up', start: Date.parse(ok.start), end: Date.parse(ok.end), step: 15 });
+    expect(queryRangeRequest(queryRangeSchema.parse(ok))).toEqual({ kind: 'query', query: 'up', start: Date.parse(ok.start), end: Date.parse(ok.end), step: 15 });
+  });
+
+  test('a named chart is built on the server from its template and the service', () => {
+    const { query: _q, ...window } = ok;
+    const chart = queryRangeRequest(queryRangeSchema.parse({ ...window, chart: 'up', service: 'back"end' }));
+    expect(chart).toMatchObject({ kind: 'chart', chart: 'up', service: 'back"end', query: 'up{job="back\\"end"} or up{service="back\\"end"}' });
+    expect(problems({ ...window, chart: 'count({__name__=~".+"})', service: 'x' })).toEqual(['chart: expected one of up, app_health, requests, errors']);
+    expect(problems({ ...window, chart: 'up' })).toEqual(['service: required with chart']);
+    expect(problems({ ...window, service: 'x' })).toEqual(['chart: required: one of up, app_health, requests, errors, with service']);
+    expect(problems({ ...window, chart: 'up', service: 'x', query: 'up' })).toEqual(['query: give either chart (with service) or query, not both']);
+    expect(problems({ ...window, chart: 'up', service: 'x'.repeat(257) })).toEqual(['service: at most 256 characters']);
+  });
+
+  test('the bytes read follow the points asked for, never past the chart budget', () => {
+    const q = queryRangeSchema.parse(ok);
+    const small = rangeBounds(q); // 241 points
+    expect(small.maxSeries).toBe(QUERY_RANGE_LIMITS.maxSeries);
+    expect(small.budget.maxBytes).toBe(200 * (241 * 64 + 4096) + 64 * 1024);
+    const start = Date.parse(ok.start) / 1000;
+    const wide = rangeBounds(queryRangeSchema.parse({ ...ok, start: String(start), end: String(start + 10_999), step: '1s' }));
+    expect(wide.budget).toEqual(READ_BUDGETS.chart);
   });
 
   test('each bad or missing field is named', () => {
     expect(problems({ ...ok, query: ' ' })).toEqual(['query: required']);
-    expect(problems({ ...ok, query: undefined })).toEqual(['query: required']);
+    expect(problems({ ...ok, query: undefined })).toEqual(['chart: required: one of up, app_health, requests, errors, with service']);
     expect(problems({ ...ok, start: 'soon' })).toEqual(['start: expected an RFC 3339 time or Unix seconds']);
     expect(problems({ ...ok, step: '0s' })).toEqual(['step: expected a positive duration such as 15s or 1m, or seconds']);
     expect(problems({ ...ok, step: ['15s', '30s'] })).toEqual(['step: expected one value']);
@@ -50,7 +72,7 @@ describe('query_range parameters', () => {
 
 describe('queryRangeResponse', () => {
   test('ISO times; NaN and infinities, which JSON cannot carry, as null', () => {
-    const q = queryRangeSchema.parse(ok);
+    const q = queryRangeRequest(queryRangeSchema.parse(ok));
     const t = Date.parse(ok.start);
     expect(queryRangeResponse(q, [{ labels: { __name__: 'up', job: 'backend' }, samples: [{ t, v: 1 }, { t: t + 15_000, v: Number.NaN }, { t: t + 30_000, v: Number.POSITIVE_INFINITY }] }])).toEqual({
       query: 'up', start: '2026-11-24T10:00:00.000Z', end: '2026-11-24T11:00:00.000Z', stepSeconds: 15,
