@@ -39,11 +39,14 @@ export function viewOf(m: Machine): View {
 }
 
 /** Field by field, so an incident read back from a store (other key order) compares equal. */
-function sameIncident(a: Incident | undefined, b: Incident): boolean {
+export function sameIncident(a: Incident | undefined, b: Incident): boolean {
   if (a === undefined) return false;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
-    if (JSON.stringify(Reflect.get(a, key)) !== JSON.stringify(Reflect.get(b, key))) return false;
+    const x: unknown = Reflect.get(a, key);
+    const y: unknown = Reflect.get(b, key);
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || JSON.stringify(x) !== JSON.stringify(y)) return false;
   }
   return true;
 }
@@ -71,4 +74,33 @@ export function diff(emitted: Emitted, view: View, allowRemovals = true): { deci
     next.entries[entry.id] = entry.incidentId;
   }
   return { decisions, emitted: next };
+}
+
+/**
+ * The net effect of a run of decisions, as one batch to store and broadcast: per entry and per
+ * incident only the last decision counts. Removals first (entries, then incidents with what is left
+ * of their timelines), then incident upserts, then appends in the order they were made.
+ */
+export function coalesce(decisions: readonly Decision[]): Decision[] {
+  const incidents = new Map<string, Decision>();
+  const entries = new Map<string, Decision>();
+  for (const d of decisions) {
+    if (d.type === 'incident:upsert') {
+      incidents.delete(d.incident.id);
+      incidents.set(d.incident.id, d);
+    } else if (d.type === 'incident:remove') {
+      incidents.delete(d.incidentId);
+      incidents.set(d.incidentId, d);
+    } else {
+      const id = d.type === 'timeline:append' ? d.entry.id : d.entryId;
+      entries.delete(id);
+      entries.set(id, d);
+    }
+  }
+  const out: Decision[] = [];
+  for (const d of entries.values()) if (d.type === 'timeline:remove') out.push(d);
+  for (const d of incidents.values()) if (d.type === 'incident:remove') out.push(d);
+  for (const d of incidents.values()) if (d.type === 'incident:upsert') out.push(d);
+  for (const d of entries.values()) if (d.type === 'timeline:append') out.push(d);
+  return out;
 }

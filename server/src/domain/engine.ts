@@ -1,147 +1,189 @@
-// The incident engine's entry points. The outcome is a function of the SET of signals (and `now`):
-// each service's machine is the fold of its signals in event-time order; a signal that arrives out
-// of that order makes the service's signals fold again. `project` is the same fold done in one go.
+// The incident engine. The outcome is a function of the SET of signals (and `now`): each service's
+// machine is the fold of its signals in event-time order; a signal that arrives out of that order
+// makes that service fold again. `project` is the same fold done in one go.
+//
+// Deterministic and free of I/O: signals in, decisions out. Its state is mutable and kept per
+// service, with the deadlines in a heap, so the cost of a signal does not grow with the number of
+// services open. A caller that cannot store the decisions it was given must throw the engine away
+// and `restore` a new one from the store.
 import type { Incident, IncidentWithTimeline, TimelineEntry } from '../contract/index.ts';
 import { correlationKey } from './correlate.ts';
-import { diff, NOTHING_EMITTED, viewOf } from './decisions.ts';
-import type { Decision, Emitted, View } from './decisions.ts';
-import { advance, deadlines } from './lifecycle.ts';
-import { cloneMachine, compareSignals, newMachine } from './machine.ts';
-import type { Machine } from './machine.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
+import { diff } from './decisions.ts';
+import type { Decision, Emitted } from './decisions.ts';
+import { compareSignals, newMachine } from './machine.ts';
 import { engineOptions } from './options.ts';
 import type { EngineOptions } from './options.ts';
+import { addSignals, behind, checkpoint, countTold, fold, lookAgain, newService, nextDeadline, viewAt } from './service.ts';
+import type { ServiceState } from './service.ts';
 import type { Signal } from './signal.ts';
-import { step } from './step.ts';
 import { toIso, toMs } from './time.ts';
 
-/** One service on one host. Treated as immutable: every call returns new objects. */
-export interface ServiceState {
-  readonly service: string;
-  readonly host: string;
-  /** The machine at the last checkpoint (see `retainMs`); `signals` fold on top of it. */
-  readonly baseline: Machine;
-  /** Signals since the checkpoint, in (at, id) order, unique by id. */
-  readonly signals: readonly Signal[];
-  readonly seen: ReadonlySet<string>;
-  readonly machine: Machine;
-  readonly emitted: Emitted;
-  /** The `now` the last decisions were derived at. */
-  readonly viewedAtMs: number | null;
+/** Heap entries past this many per service are mostly stale: rebuild. */
+const HEAP_SLACK = 4;
+
+export class Engine {
+  readonly options: EngineOptions;
+  private nowMs: number | null = null;
+  private readonly services = new Map<string, ServiceState>();
+  private readonly deadlines = new DeadlineHeap();
+  private readonly trims = new DeadlineHeap();
+
+  constructor(options?: Partial<EngineOptions>) {
+    this.options = engineOptions(options);
+  }
+
+  /** How many services the engine holds in memory. */
+  get serviceCount(): number {
+    return this.services.size;
+  }
+
+  /** A read-only look at one service (tests, diagnostics). */
+  inspect(service: string, host: string): Readonly<ServiceState> | undefined {
+    return this.services.get(`${host}\u0000${service}`);
+  }
+
+  /**
+   * Feeds signals (as stored, with `receivedAt`) to the engine; duplicates by id change nothing.
+   * The decisions of a batch are what applying its signals one by one would have said, in order.
+   */
+  apply(signals: readonly Signal[]): Decision[] {
+    const groups = new Map<string, { service: string; host: string; fresh: Signal[]; ids: Set<string> }>();
+    for (const signal of signals) {
+      const key = correlationKey(signal, this.options);
+      if (key === null) continue;
+      if (this.services.get(key.key)?.seen.has(signal.id)) continue;
+      let group = groups.get(key.key);
+      if (group === undefined) {
+        group = { service: key.service, host: key.host, fresh: [], ids: new Set() };
+        groups.set(key.key, group);
+      }
+      if (group.ids.has(signal.id)) continue;
+      group.ids.add(signal.id);
+      group.fresh.push(signal);
+    }
+    const decisions: Decision[] = [];
+    for (const [key, group] of groups) {
+      let s = this.services.get(key);
+      if (s === undefined) {
+        s = newService(key, group.service, group.host, newMachine(group.service, group.host), toMs(group.fresh[0]?.at ?? toIso(0)) + this.options.retainMs);
+        this.services.set(key, s);
+        this.trims.push(s.trimAt, key);
+      }
+      for (const d of addSignals(s, group.fresh, this.nowMs, this.options)) decisions.push(d);
+      this.schedule(s);
+    }
+    return decisions;
+  }
+
+  /** Lets time pass: bursts complete, quiet periods end (incidents resolve), quiet services are forgotten. */
+  tick(now: string): Decision[] {
+    const nowMs = Math.max(this.nowMs ?? Number.NEGATIVE_INFINITY, toMs(now));
+    this.nowMs = nowMs;
+    const decisions: Decision[] = [];
+    for (let top = this.deadlines.peek(); top !== undefined && top.at < nowMs; top = this.deadlines.peek()) {
+      this.deadlines.pop();
+      const s = this.services.get(top.key);
+      if (s === undefined || s.scheduledAt !== top.at) continue;
+      s.scheduledAt = null;
+      for (const d of lookAgain(s, nowMs, this.options)) decisions.push(d);
+      this.schedule(s);
+    }
+    for (let top = this.trims.peek(); top !== undefined && top.at <= nowMs; top = this.trims.peek()) {
+      this.trims.pop();
+      const s = this.services.get(top.key);
+      if (s === undefined || s.trimAt !== top.at) continue;
+      const result = checkpoint(s, nowMs, this.options);
+      if (result.outcome === 'forgotten') {
+        this.services.delete(top.key);
+        continue;
+      }
+      s.trimAt = result.outcome === 'kept' ? Math.max(result.retryAt, nowMs + 1) : nowMs + this.options.retainMs;
+      this.trims.push(s.trimAt, s.key);
+      if (result.outcome === 'trimmed') this.schedule(s);
+    }
+    return decisions;
+  }
+
+  /** The earliest time at which `tick` would change something (ISO), or null: when to tick next. */
+  nextTickAt(): string | null {
+    for (let top = this.deadlines.peek(); top !== undefined; top = this.deadlines.peek()) {
+      if (this.services.get(top.key)?.scheduledAt === top.at) return toIso(top.at + 1);
+      this.deadlines.pop();
+    }
+    return null;
+  }
+
+  private schedule(s: ServiceState): void {
+    const next = nextDeadline(s, this.options);
+    if (next === s.scheduledAt) return;
+    // The entry pushed before (if any) goes stale: popping it finds it no longer matches.
+    s.scheduledAt = next;
+    if (next === null) return;
+    this.deadlines.push(next, s.key);
+    if (this.deadlines.size > HEAP_SLACK * this.services.size + 1_024) {
+      const live: Array<{ at: number; key: string }> = [];
+      for (const x of this.services.values()) if (x.scheduledAt !== null) live.push({ at: x.scheduledAt, key: x.key });
+      this.deadlines.rebuild(live);
+    }
+  }
+
+  /**
+   * After a restart: an engine rebuilt from the stored active incidents (with their timelines) and the
+   * stored signals since the earliest of them opened (minus the crash-loop window). Decisions carry
+   * what differs from the given incidents (usually nothing); incidents the signals re-derive but that
+   * were not given (resolved ones) come out as idempotent upserts/appends. Nothing is removed here.
+   */
+  static restore(
+    active: readonly IncidentWithTimeline[],
+    signals: readonly Signal[],
+    options?: Partial<EngineOptions>,
+    now?: string,
+  ): RestoreResult {
+    const engine = new Engine(options);
+    const o = engine.options;
+    const nowMs = now === undefined ? null : toMs(now);
+    engine.nowMs = nowMs;
+    const decisions: Decision[] = [];
+    const derived = new Set<string>();
+    const byKey = new Map<string, IncidentWithTimeline[]>();
+    for (const incident of active) {
+      const key = `${incident.host}\u0000${incident.service}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), incident]);
+    }
+    for (const [key, group] of groupByService(signals, o)) {
+      const baseline = newMachine(group.service, group.host);
+      const s = newService(key, group.service, group.host, baseline, 0);
+      s.signals = group.signals;
+      s.seen = new Set(group.signals.map((x) => x.id));
+      s.machine = fold(baseline, group.signals, o);
+      const stored: Emitted = { incidents: {}, entries: {} };
+      for (const { timeline, ...incident } of byKey.get(key) ?? []) {
+        stored.incidents[incident.id] = incident;
+        for (const entry of timeline) stored.entries[entry.id] = incident.id;
+      }
+      const ahead = behind(s.machine, nowMs, o);
+      const result = diff(stored, viewAt(s.machine, nowMs, o), false);
+      for (const d of result.decisions) decisions.push(d);
+      for (const id of Object.keys(result.emitted.incidents)) derived.add(id);
+      s.emitted = result.emitted;
+      s.told = ahead ? null : countTold(s.machine);
+      s.viewedAtMs = nowMs;
+      s.trimAt = (s.machine.clockMs ?? 0) + o.retainMs;
+      engine.services.set(key, s);
+      engine.trims.push(s.trimAt, key);
+      engine.schedule(s);
+    }
+    const unmatched = active.map((i) => i.id).filter((id) => !derived.has(id));
+    return { engine, decisions, unmatched };
+  }
 }
 
-export interface EngineState {
-  readonly nowMs: number | null;
-  readonly services: Readonly<Record<string, ServiceState>>;
-}
-
-export interface EngineResult {
-  state: EngineState;
+export interface RestoreResult {
+  engine: Engine;
   decisions: Decision[];
-}
-
-export const EMPTY_STATE: EngineState = { nowMs: null, services: {} };
-
-function fold(baseline: Machine, signals: readonly Signal[], o: EngineOptions): Machine {
-  const m = cloneMachine(baseline);
-  for (const s of signals) step(m, s, o);
-  return m;
-}
-
-function advanced(machine: Machine, nowMs: number | null, o: EngineOptions): Machine {
-  const m = cloneMachine(machine);
-  if (nowMs !== null) advance(m, nowMs, o);
-  return m;
-}
-
-function viewAt(machine: Machine, nowMs: number | null, o: EngineOptions): View {
-  // Most signals are newer than the last tick: then time has nothing to add and nothing to clone.
-  if (nowMs === null || (machine.clockMs !== null && nowMs <= machine.clockMs)) return viewOf(machine);
-  return viewOf(advanced(machine, nowMs, o));
-}
-
-function insertSorted(signals: readonly Signal[], signal: Signal): { signals: Signal[]; last: boolean } {
-  let lo = 0;
-  let hi = signals.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = signals[mid];
-    if (at !== undefined && compareSignals(at, signal) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return { signals: [...signals.slice(0, lo), signal, ...signals.slice(lo)], last: lo === signals.length };
-}
-
-/** Feeds one signal (as stored, with `receivedAt`) to the engine. Duplicates by id change nothing. */
-export function applySignal(state: EngineState, signal: Signal, options?: Partial<EngineOptions>): EngineResult {
-  const o = engineOptions(options);
-  const key = correlationKey(signal, o);
-  if (key === null) return { state, decisions: [] };
-  const current = state.services[key.key];
-  if (current?.seen.has(signal.id)) return { state, decisions: [] };
-  const baseline = current?.baseline ?? newMachine(key.service, key.host);
-  const inserted = insertSorted(current?.signals ?? [], signal);
-  const machine = inserted.last
-    ? fold(current?.machine ?? baseline, [signal], o)
-    : fold(baseline, inserted.signals, o);
-  const { decisions, emitted } = diff(current?.emitted ?? NOTHING_EMITTED, viewAt(machine, state.nowMs, o));
-  const next: ServiceState = {
-    service: key.service, host: key.host, baseline, signals: inserted.signals,
-    seen: new Set([...(current?.seen ?? []), signal.id]), machine, emitted, viewedAtMs: state.nowMs,
-  };
-  return { state: { nowMs: state.nowMs, services: { ...state.services, [key.key]: next } }, decisions };
-}
-
-/** Lets time pass: bursts complete, quiet periods end (incidents resolve), quiet services are trimmed. */
-export function tick(state: EngineState, now: string, options?: Partial<EngineOptions>): EngineResult {
-  const o = engineOptions(options);
-  const nowMs = Math.max(state.nowMs ?? Number.NEGATIVE_INFINITY, toMs(now));
-  const services: Record<string, ServiceState> = {};
-  const decisions: Decision[] = [];
-  for (const [key, s] of Object.entries(state.services)) {
-    const since = s.viewedAtMs;
-    const due = deadlines(s.machine, o).some((d) => d < nowMs && (since === null || d >= since));
-    let current: ServiceState = { ...s, viewedAtMs: nowMs };
-    if (due) {
-      const result = diff(s.emitted, viewAt(s.machine, nowMs, o));
-      decisions.push(...result.decisions);
-      current = { ...current, emitted: result.emitted };
-    }
-    const trimmed = checkpoint(current, nowMs, o);
-    if (trimmed !== null) services[key] = trimmed;
-  }
-  return { state: { nowMs, services }, decisions };
-}
-
-/**
- * A service with no active incident and nothing new for `retainMs` forgets its signals and resolved
- * incidents (they are stored); what it knows about its containers stays as the new baseline.
- * Returns null when nothing is worth keeping.
- */
-function checkpoint(s: ServiceState, nowMs: number, o: EngineOptions): ServiceState | null {
-  if ((s.machine.clockMs ?? Number.NEGATIVE_INFINITY) + o.retainMs > nowMs) return s;
-  const m = advanced(s.machine, nowMs, o);
-  if (m.active !== null || m.pending.length > 0) return s;
-  // The stored machine's clock is its last signal; the advanced one's is `now`.
-  const lastActivity = Math.max(s.machine.clockMs ?? Number.NEGATIVE_INFINITY, ...m.closed.map((d) => d.resolvedAtMs ?? 0));
-  if (lastActivity + o.retainMs > nowMs) return s;
-  const baseline: Machine = {
-    ...m, closed: [], detached: [], requests: [],
-    deaths: m.deaths.filter((d) => d >= nowMs - o.crashLoopWindowMs),
-  };
-  if (Object.keys(baseline.containers).length === 0 && baseline.promDown.length === 0 && baseline.deaths.length === 0) return null;
-  return { ...s, baseline, signals: [], seen: new Set(), machine: baseline, emitted: NOTHING_EMITTED, viewedAtMs: nowMs };
-}
-
-/** The earliest time at which `tick` would change something (ISO), or null: when to tick next. */
-export function nextTickAt(state: EngineState, options?: Partial<EngineOptions>): string | null {
-  const o = engineOptions(options);
-  let next = Number.POSITIVE_INFINITY;
-  for (const s of Object.values(state.services)) {
-    for (const d of deadlines(s.machine, o)) {
-      if (s.viewedAtMs === null || d >= s.viewedAtMs) next = Math.min(next, d + 1);
-    }
-  }
-  return Number.isFinite(next) ? toIso(next) : null;
+  /** Active incidents the given signals did not re-derive: left as stored, the engine no longer tracks them. */
+  unmatched: string[];
 }
 
 function groupByService(signals: readonly Signal[], o: EngineOptions): Map<string, { service: string; host: string; signals: Signal[] }> {
@@ -180,47 +222,4 @@ export function project(signals: readonly Signal[], options?: Partial<EngineOpti
   }
   incidents.sort((a, b) => (a.openedAt < b.openedAt ? -1 : a.openedAt > b.openedAt ? 1 : a.id < b.id ? -1 : 1));
   return { incidents, timelines };
-}
-
-export interface RestoreResult extends EngineResult {
-  /** Active incidents the given signals did not re-derive: left as stored, the engine no longer tracks them. */
-  unmatched: string[];
-}
-
-/**
- * After a restart: rebuilds the state from the stored active incidents (with their timelines) and the
- * stored signals since the earliest of them opened (minus `prefixWindowMs`). Decisions carry what
- * differs from the given incidents (usually nothing); incidents the signals re-derive but that were
- * not given (resolved ones) come out as idempotent upserts/appends. Nothing is ever removed here.
- */
-export function restoreState(
-  active: readonly IncidentWithTimeline[],
-  signals: readonly Signal[],
-  options?: Partial<EngineOptions>,
-  now?: string,
-): RestoreResult {
-  const o = engineOptions(options);
-  const nowMs = now === undefined ? null : toMs(now);
-  const services: Record<string, ServiceState> = {};
-  const decisions: Decision[] = [];
-  const derived = new Set<string>();
-  for (const [key, group] of groupByService(signals, o)) {
-    const baseline = newMachine(group.service, group.host);
-    const machine = fold(baseline, group.signals, o);
-    const stored: Emitted = { incidents: {}, entries: {} };
-    for (const { timeline, ...incident } of active) {
-      if (`${incident.host}\u0000${incident.service}` !== key) continue;
-      stored.incidents[incident.id] = incident;
-      for (const entry of timeline) stored.entries[entry.id] = incident.id;
-    }
-    const result = diff(stored, viewAt(machine, nowMs, o), false);
-    decisions.push(...result.decisions);
-    for (const id of Object.keys(result.emitted.incidents)) derived.add(id);
-    services[key] = {
-      service: group.service, host: group.host, baseline, signals: group.signals,
-      seen: new Set(group.signals.map((s) => s.id)), machine, emitted: result.emitted, viewedAtMs: nowMs,
-    };
-  }
-  const unmatched = active.map((i) => i.id).filter((id) => !derived.has(id));
-  return { state: { nowMs, services }, decisions, unmatched };
 }

@@ -1,6 +1,7 @@
 // The domain's public surface: what the ingest pipeline, the API routes and the supervisor use.
-export { applySignal, EMPTY_STATE, nextTickAt, project, restoreState, tick } from './engine.ts';
-export type { EngineResult, EngineState, Projection, RestoreResult, ServiceState } from './engine.ts';
+export { Engine, project } from './engine.ts';
+export type { Projection, RestoreResult } from './engine.ts';
+export { coalesce } from './decisions.ts';
 export type { Decision } from './decisions.ts';
 export { DEFAULT_OPTIONS, engineOptions } from './options.ts';
 export type { EngineOptions } from './options.ts';

@@ -1,11 +1,13 @@
-// The one path every signal takes: stored durably (idempotent by id) → the engine → its decisions
-// persisted → broadcast. Calls are serialized so the engine state and the store never disagree.
+// The one path every signal takes: the engine derives what the new signals change, and the signals,
+// those decisions and the sources' cursors are stored in one atomic commit, then broadcast. Calls
+// that arrive while a commit is under way wait and are stored together in the next one (group
+// commit), so a burst of small calls costs a few commits, not one per call.
 import type { Incident, IncidentWithTimeline, TimelineEntry } from '../contract/index.ts';
-import { applySignal, EMPTY_STATE, engineOptions, nextTickAt, restoreState, tick } from '../domain/index.ts';
-import type { Decision, EngineOptions, EngineResult, EngineState } from '../domain/index.ts';
+import { coalesce, Engine, engineOptions } from '../domain/index.ts';
+import type { Decision, EngineOptions } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
-import type { Store } from '../store/types.ts';
+import type { CursorUpdate, Store } from '../store/types.ts';
 
 export interface Broadcaster {
   incidentUpsert(incident: Incident): void;
@@ -14,15 +16,40 @@ export interface Broadcaster {
   timelineRemove(entryId: string, incidentId: string): void;
 }
 
-/** What sources and actions hand their signals to. Resolves once the signals are durably stored. */
+export interface IngestOptions {
+  /** A source position stored in the same commit as the signals (the Docker events cursor, the poller's state). */
+  cursor?: CursorUpdate;
+}
+
+/** What sources and actions hand their signals to. Resolves, with the signals that were new, once they are durably stored. */
 export interface SignalSink {
-  ingest(signals: Signal[]): Promise<Signal[]>;
+  ingest(signals: Signal[], options?: IngestOptions): Promise<Signal[]>;
 }
 
 /** Called with each newly stored signal once the engine has taken it in (e.g. the supervisor). */
 export type SignalListener = (signal: Signal) => void;
 
+interface Call {
+  signals: Signal[];
+  cursor: CursorUpdate | undefined;
+  resolve(fresh: Signal[]): void;
+  reject(err: unknown): void;
+}
+
+/** The engine threw (a defect): the signals of the call are not stored, and the call fails alone. */
+class EngineFailure extends Error {
+  override name = 'EngineFailure';
+  constructor(cause: unknown) {
+    super(`the incident engine failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 const PAGE = 500;
+/** A group commit takes calls up to this many signals (one call is never split). */
+const MAX_BATCH_SIGNALS = 5_000;
+/** Signals waiting for a commit past which the sources that can wait are asked to (see `overloaded`). */
+const BACKLOG_LIMIT = 20_000;
+/** Even with no deadline, the engine looks at time this often (it forgets quiet services then). */
 const MAX_TICK_DELAY_MS = 30_000;
 
 export class IngestPipeline implements SignalSink {
@@ -31,11 +58,14 @@ export class IngestPipeline implements SignalSink {
   private readonly log: Logger;
   private readonly options: EngineOptions;
   private readonly now: () => Date;
-  private state: EngineState = EMPTY_STATE;
+  private engine: Engine;
   private queue: Promise<unknown> = Promise.resolve();
+  private pending: Call[] = [];
+  private pendingSignals = 0;
+  private flushQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Set when decisions could not be stored: the next call first re-derives from the store. */
+  /** Set when decisions could not be stored: the next commit first re-derives the engine from the store. */
   private needsRestore = true;
   private readonly listeners: SignalListener[] = [];
 
@@ -45,6 +75,22 @@ export class IngestPipeline implements SignalSink {
     this.log = deps.logger.child({ module: 'ingest' });
     this.options = engineOptions(deps.options);
     this.now = deps.now ?? (() => new Date());
+    this.engine = new Engine(this.options);
+  }
+
+  /** Signals handed in and not yet stored. */
+  get backlog(): number {
+    return this.pendingSignals;
+  }
+
+  /** True when the backlog is past its bound: a source that can retry later (Alertmanager) or stop reading (Docker) should. */
+  get overloaded(): boolean {
+    return this.pendingSignals >= BACKLOG_LIMIT;
+  }
+
+  /** Services the engine holds in memory. */
+  get servicesInMemory(): number {
+    return this.engine.serviceCount;
   }
 
   /** Runs `work` after everything queued before it; a failure does not block what follows. */
@@ -60,17 +106,22 @@ export class IngestPipeline implements SignalSink {
   }
 
   private async restore(): Promise<void> {
+    await this.store.recover();
     const active = await this.activeIncidents();
     const nowMs = this.now().getTime();
     const earliestOpen = Math.min(nowMs, ...active.map((i) => Date.parse(i.openedAt)));
     const since = new Date(Math.min(earliestOpen - this.options.crashLoopWindowMs, nowMs - this.options.retainMs)).toISOString();
     const signals = await this.signalsSince(since);
-    const result = restoreState(active, signals, this.options, this.now().toISOString());
+    const result = Engine.restore(active, signals, this.options, this.now().toISOString());
     if (result.unmatched.length > 0) {
       this.log.warn({ incidents: result.unmatched }, 'active incidents whose signals are gone; left as stored');
     }
-    await this.commit(result);
+    const decisions = coalesce(result.decisions);
+    if (decisions.length > 0) await this.store.commit({ signals: [], decisions });
+    this.engine = result.engine;
     this.needsRestore = false;
+    this.emit(decisions);
+    this.scheduleTick();
     this.log.info({ active: active.length, signals: signals.length }, 'engine restored');
   }
 
@@ -78,26 +129,93 @@ export class IngestPipeline implements SignalSink {
     if (this.needsRestore) await this.restore();
   }
 
-  ingest(signals: Signal[]): Promise<Signal[]> {
-    if (signals.length === 0) return Promise.resolve([]);
-    return this.serial(async () => {
-      await this.restoreIfNeeded();
-      let fresh: Signal[];
-      try {
-        fresh = await this.store.signals.insertMany(signals);
-      } catch (err) {
-        // Part of the batch may be stored (MongoDB's unordered insert is not atomic; a lost reply can
-        // hide a write that happened): the retry will see those as duplicates and not feed them to
-        // the engine, so the engine re-derives from the store first, stored signals included.
-        this.needsRestore = true;
-        throw err;
-      }
-      for (const signal of fresh) {
-        await this.commit(applySignal(this.state, signal, this.options));
-      }
-      for (const signal of fresh) this.notify(signal);
-      return fresh;
+  ingest(signals: Signal[], options: IngestOptions = {}): Promise<Signal[]> {
+    if (signals.length === 0 && options.cursor === undefined) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ signals, cursor: options.cursor, resolve, reject });
+      this.pendingSignals += signals.length;
+      this.queueFlush();
     });
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued || this.pending.length === 0) return;
+    this.flushQueued = true;
+    void this.serial(() => this.flush());
+  }
+
+  /** Commits every call waiting now (up to a batch); what arrives meanwhile waits for the next flush. */
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    let taken = 0;
+    let size = 0;
+    while (taken < this.pending.length && (taken === 0 || size + (this.pending[taken]?.signals.length ?? 0) <= MAX_BATCH_SIGNALS)) {
+      size += this.pending[taken]?.signals.length ?? 0;
+      taken += 1;
+    }
+    const group = this.pending.splice(0, taken);
+    this.queueFlush();
+    try {
+      const fresh = await this.commitCalls(group);
+      group.forEach((call, i) => call.resolve(fresh[i] ?? []));
+    } catch (err) {
+      if (!(err instanceof EngineFailure) || group.length === 1) {
+        for (const call of group) call.reject(err);
+      } else {
+        // A signal the engine cannot take must not fail the calls grouped with it: each on its own.
+        for (const call of group) {
+          try {
+            call.resolve((await this.commitCalls([call]))[0] ?? []);
+          } catch (callErr) {
+            call.reject(callErr);
+          }
+        }
+      }
+    } finally {
+      this.pendingSignals -= size;
+    }
+  }
+
+  /** One atomic commit for these calls; for each call, the signals of it that were new. */
+  private async commitCalls(calls: readonly Call[]): Promise<Signal[][]> {
+    await this.restoreIfNeeded();
+    const receivedAt = this.now().toISOString();
+    const ids = new Set<string>();
+    for (const call of calls) for (const s of call.signals) ids.add(s.id);
+    const known = await this.store.signals.known([...ids]);
+    const perCall: Signal[][] = [];
+    const fresh: Signal[] = [];
+    const cursors = new Map<string, CursorUpdate>();
+    for (const call of calls) {
+      const mine: Signal[] = [];
+      for (const s of call.signals) {
+        if (known.has(s.id)) continue;
+        known.add(s.id);
+        // A caller that already knows when the signal arrived (a replay, an import) keeps that time.
+        const stored = s.receivedAt === undefined ? { ...s, receivedAt } : s;
+        mine.push(stored);
+        fresh.push(stored);
+      }
+      perCall.push(mine);
+      if (call.cursor) cursors.set(JSON.stringify([call.cursor.source, call.cursor.host]), call.cursor);
+    }
+    let decisions: Decision[];
+    try {
+      try {
+        decisions = coalesce(this.engine.apply(fresh));
+      } catch (err) {
+        throw new EngineFailure(err);
+      }
+      await this.store.commit({ signals: fresh, decisions, cursors: [...cursors.values()] });
+    } catch (err) {
+      // The engine has moved on and the store has not: re-derive the engine from the store first.
+      this.needsRestore = true;
+      throw err;
+    }
+    this.emit(decisions);
+    this.scheduleTick();
+    for (const signal of fresh) this.notify(signal);
+    return perCall;
   }
 
   onSignal(listener: SignalListener): void {
@@ -118,7 +236,16 @@ export class IngestPipeline implements SignalSink {
   tickNow(): Promise<void> {
     return this.serial(async () => {
       await this.restoreIfNeeded();
-      await this.commit(tick(this.state, this.now().toISOString(), this.options));
+      try {
+        const decisions = coalesce(this.engine.tick(this.now().toISOString()));
+        if (decisions.length > 0) await this.store.commit({ signals: [], decisions });
+        this.emit(decisions);
+      } catch (err) {
+        this.needsRestore = true;
+        throw err;
+      } finally {
+        this.scheduleTick();
+      }
     });
   }
 
@@ -128,46 +255,23 @@ export class IngestPipeline implements SignalSink {
     return this.serial(async () => undefined);
   }
 
-  private async commit(result: EngineResult): Promise<void> {
-    try {
-      await this.persist(result.decisions);
-    } catch (err) {
-      // The signals are stored; the engine's view of them is re-derived from the store next time.
-      this.needsRestore = true;
-      throw err;
-    }
-    // The state moves on only once its decisions are stored: a failed write is retried by the next signal's diff.
-    this.state = result.state;
-    for (const d of result.decisions) this.emit(d);
-    this.scheduleTick();
-  }
-
-  private async persist(decisions: Decision[]): Promise<void> {
+  private emit(decisions: readonly Decision[]): void {
     for (const d of decisions) {
       switch (d.type) {
-        case 'incident:upsert': await this.store.incidents.upsert(d.incident); break;
-        case 'timeline:append': await this.store.timeline.append(d.entry); break;
-        case 'timeline:remove': await this.store.timeline.remove(d.entryId); break;
-        case 'incident:remove': await this.store.incidents.remove(d.incidentId); break;
+        case 'incident:upsert': this.broadcast.incidentUpsert(d.incident); break;
+        case 'timeline:append': this.broadcast.timelineAppend(d.entry); break;
+        case 'timeline:remove': this.broadcast.timelineRemove(d.entryId, d.incidentId); break;
+        case 'incident:remove': this.broadcast.incidentRemove(d.incidentId); break;
       }
-    }
-  }
-
-  private emit(d: Decision): void {
-    switch (d.type) {
-      case 'incident:upsert': this.broadcast.incidentUpsert(d.incident); break;
-      case 'timeline:append': this.broadcast.timelineAppend(d.entry); break;
-      case 'timeline:remove': this.broadcast.timelineRemove(d.entryId, d.incidentId); break;
-      case 'incident:remove': this.broadcast.incidentRemove(d.incidentId); break;
     }
   }
 
   private scheduleTick(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const next = nextTickAt(this.state, this.options);
-    if (next === null) return;
-    const delay = Math.min(Math.max(Date.parse(next) - this.now().getTime(), 0), MAX_TICK_DELAY_MS);
+    const next = this.engine.nextTickAt();
+    const due = next === null ? MAX_TICK_DELAY_MS : Date.parse(next) - this.now().getTime();
+    const delay = Math.min(Math.max(due, 0), MAX_TICK_DELAY_MS);
     this.timer = setTimeout(() => {
       this.tickNow().catch((err: unknown) => this.log.error({ err }, 'engine tick failed; retrying with the next signal'));
     }, delay);

@@ -3,11 +3,8 @@ import { pageLimit } from '../records.ts';
 import type { AuditRecord, AuditRepository, CursorRepository, SettingRepository } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
 import { isDuplicateKey } from './collections.ts';
+import { cursorId } from './commit.ts';
 import { auditToDoc, docToAudit } from './documents.ts';
-
-function cursorId(source: string, host: string): string {
-  return JSON.stringify([source, host]);
-}
 
 export class MongoCursors implements CursorRepository {
   private readonly handle: MongoHandle;

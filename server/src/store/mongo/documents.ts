@@ -68,6 +68,21 @@ export interface AuditDoc {
   detail?: string;
 }
 
+/** One part of an ingest commit's redo record (commit.ts): what the commit writes, by collection. */
+export interface CommitDoc {
+  /** `${commit}#${part}` */
+  _id: string;
+  commit: string;
+  part: number;
+  parts: number;
+  signals: SignalDoc[];
+  entries: TimelineDoc[];
+  removeEntries: string[];
+  incidents: IncidentDoc[];
+  removeIncidents: string[];
+  cursors: CursorDoc[];
+}
+
 export interface SettingDoc {
   _id: string;
   value: string;

@@ -44,6 +44,12 @@ export class MongoSignals implements SignalRepository {
       .map(({ signal, receivedAt }) => ({ ...signal, receivedAt }));
   }
 
+  async known(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const docs = await this.handle.collections.signals.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray();
+    return new Set(docs.map((d) => d._id));
+  }
+
   async get(id: string): Promise<Signal | null> {
     const doc = await this.handle.collections.signals.findOne({ _id: id });
     return doc ? docToSignal(doc) : null;

@@ -2,11 +2,14 @@
 // no transactions or aggregation, so FerretDB 1.24 can stand in for MongoDB in tests.
 import { MongoClient } from 'mongodb';
 import { redactUrl } from '../../redact-url.ts';
-import type { Store } from '../types.ts';
+import type { CommitBatch, Store } from '../types.ts';
 import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
 import { MongoAudit, MongoCursors, MongoSettings } from './bookkeeping.ts';
 import { collectionsOf, ensureIndexes, MongoHandle } from './collections.ts';
+import type { Collections } from './collections.ts';
+import { commitBatch, recoverCommits } from './commit.ts';
+import type { CommitStep } from './commit.ts';
 import { MongoIncidents, MongoTimeline } from './incidents.ts';
 import { MongoPostmortems } from './postmortems.ts';
 import { MongoSignals } from './signals.ts';
@@ -16,6 +19,8 @@ export interface MongoStoreOptions {
   dbName?: string;
   /** How long to look for a reachable server before an operation fails. */
   serverSelectionTimeoutMS?: number;
+  /** Fault point for tests: runs after each step of a commit and may throw to abort it there. */
+  afterCommitStep?: (step: CommitStep) => void;
 }
 
 const DEFAULT_DB_NAME = 'vigil';
@@ -44,6 +49,9 @@ export class MongoStore implements Store {
   private readonly handle = new MongoHandle();
   private client: MongoClient | null = null;
   private initializing: Promise<void> | null = null;
+  private readonly afterCommitStep: (step: CommitStep) => void;
+  /** A commit failed after its redo record was written: finish it before anything else is written. */
+  private redoPending = false;
 
   readonly signals = new MongoSignals(this.handle);
   readonly incidents = new MongoIncidents(this.handle);
@@ -60,6 +68,29 @@ export class MongoStore implements Store {
     this.url = url;
     this.dbName = options.dbName ?? databaseNameFromUrl(url) ?? DEFAULT_DB_NAME;
     this.serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+    this.afterCommitStep = options.afterCommitStep ?? (() => undefined);
+  }
+
+  async commit(batch: CommitBatch): Promise<void> {
+    const collections = this.handle.collections;
+    await this.recover();
+    try {
+      await commitBatch(collections, batch, this.afterCommitStep);
+    } catch (err) {
+      this.redoPending = true;
+      throw err;
+    }
+  }
+
+  /** Finishes a commit that failed or was cut short by a crash (its redo record is replayed). */
+  async recover(): Promise<void> {
+    if (!this.redoPending) return;
+    await this.replay(this.handle.collections);
+  }
+
+  private async replay(collections: Collections): Promise<void> {
+    await recoverCommits(collections);
+    this.redoPending = false;
   }
 
   init(): Promise<void> {
@@ -90,6 +121,12 @@ export class MongoStore implements Store {
     } catch (err) {
       await client.close().catch(() => undefined);
       throw new Error(`cannot create the MongoDB indexes in database ${this.dbName}: ${describe(err)}`, { cause: err });
+    }
+    try {
+      await this.replay(collections);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw new StoreUnavailableError(`cannot finish the interrupted writes in database ${this.dbName}: ${describe(err)}`, { cause: err });
     }
     this.client = client;
     this.handle.set(collections);

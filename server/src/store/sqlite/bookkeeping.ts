@@ -3,6 +3,7 @@ import { AUDIT_OUTCOMES, definedOnly, fromJsonText, oneOf, pageLimit, toJsonText
 import type { AuditRecord, AuditRepository, CursorRepository, SettingRepository } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { nullableText, optionalText, orNull, text } from './connection.ts';
+import { setCursor } from './writes.ts';
 
 export class SqliteCursors implements CursorRepository {
   private readonly conn: SqliteConnection;
@@ -17,9 +18,7 @@ export class SqliteCursors implements CursorRepository {
   }
 
   async set(source: string, host: string, value: string): Promise<void> {
-    this.conn
-      .statement('INSERT INTO source_cursors (source, host, value) VALUES (?, ?, ?) ON CONFLICT (source, host) DO UPDATE SET value = excluded.value')
-      .run(source, host, value);
+    setCursor(this.conn, source, host, value);
   }
 }
 

@@ -1,13 +1,9 @@
 import type { Signal } from '../../domain/signal.ts';
-import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit, SIGNAL_SOURCES, toJsonText } from '../records.ts';
+import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit, SIGNAL_SOURCES } from '../records.ts';
 import type { SignalRepository } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
-import { integer, nullableText, optionalText, orNull, text } from './connection.ts';
-
-const INSERT = `
-  INSERT INTO signals (id, source, host, at, kind, service, container, attributes, raw, received_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (id) DO NOTHING`;
+import { integer, nullableText, optionalText, text } from './connection.ts';
+import { insertSignal } from './writes.ts';
 
 function toSignal(row: Row): Signal {
   return {
@@ -34,12 +30,7 @@ export class SqliteSignals implements SignalRepository {
   private insertOne(signal: Signal, now: string): Signal | null {
     // A caller that already knows when the signal arrived (a replay, an import) keeps that time.
     const receivedAt = signal.receivedAt ?? now;
-    const result = this.conn.statement(INSERT).run(
-      signal.id, signal.source, signal.host, signal.at, signal.kind,
-      orNull(signal.service), orNull(signal.container),
-      toJsonText(signal.attributes) ?? '{}', toJsonText(signal.raw), receivedAt,
-    );
-    return Number(result.changes) === 1 ? { ...signal, receivedAt } : null;
+    return insertSignal(this.conn, signal, receivedAt) ? { ...signal, receivedAt } : null;
   }
 
   async insert(signal: Signal): Promise<boolean> {
@@ -56,6 +47,14 @@ export class SqliteSignals implements SignalRepository {
       }
       return fresh;
     });
+  }
+
+  async known(ids: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    if (ids.length === 0) return known;
+    const rows = this.conn.statement('SELECT id FROM signals WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
+    for (const row of rows) known.add(text(row, 'id'));
+    return known;
   }
 
   async get(id: string): Promise<Signal | null> {

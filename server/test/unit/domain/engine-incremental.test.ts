@@ -3,8 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { IncidentWithTimeline } from '../../../src/contract/index.ts';
 import { userCommandSignal } from '../../../src/domain/commands.ts';
 import type { Decision } from '../../../src/domain/decisions.ts';
-import { applySignal, EMPTY_STATE, nextTickAt, project, restoreState, tick } from '../../../src/domain/engine.ts';
-import type { EngineState } from '../../../src/domain/engine.ts';
+import { Engine, project } from '../../../src/domain/engine.ts';
 import type { EngineOptions } from '../../../src/domain/options.ts';
 import type { Signal } from '../../../src/domain/signal.ts';
 import { ENGINE_OPTIONS, byKind, received, recordedDocker, seedOutage } from './sequences.ts';
@@ -15,20 +14,19 @@ const types = (decisions: readonly Decision[]) => decisions.map((d) => d.type);
 
 /** Feeds signals as they arrive, ticking to each one's receivedAt first, the way the pipeline runs. */
 function live(signals: readonly Signal[], until: string, options = OPTIONS) {
-  let state: EngineState = EMPTY_STATE;
+  const engine = new Engine(options);
   const store = emptyStore();
   const log: Decision[][] = [];
   for (const signal of signals) {
-    const ticked = tick(state, signal.receivedAt ?? signal.at, options);
-    const applied = applySignal(ticked.state, signal, options);
-    state = applied.state;
-    applyDecisions(store, [...ticked.decisions, ...applied.decisions]);
-    log.push(ticked.decisions, applied.decisions);
+    const ticked = engine.tick(signal.receivedAt ?? signal.at);
+    const applied = engine.apply([signal]);
+    applyDecisions(store, [...ticked, ...applied]);
+    log.push(ticked, applied);
   }
-  const last = tick(state, until, options);
-  applyDecisions(store, last.decisions);
-  log.push(last.decisions);
-  return { state: last.state, store, log, lastDecisions: last.decisions };
+  const last = engine.tick(until);
+  applyDecisions(store, last);
+  log.push(last);
+  return { engine, store, log, lastDecisions: last };
 }
 
 const byArrival = (signals: readonly Signal[]) => [...signals].sort((a, b) => ((a.receivedAt ?? a.at) < (b.receivedAt ?? b.at) ? -1 : 1));
@@ -37,19 +35,19 @@ describe('live', () => {
   test('the die opens the incident at once; its entry follows when the burst settles', () => {
     const docker = recordedDocker('recorded/seed-backend-killed.json');
     const die = byKind(docker, 'container.die');
-    let state = EMPTY_STATE;
-    for (const s of docker.filter((x) => x.at < die.at)) state = applySignal(state, s, OPTIONS).state;
-    const opened = applySignal(state, die, OPTIONS);
-    expect(types(opened.decisions)).toEqual(['incident:upsert']);
-    expect(opened.decisions[0]).toMatchObject({ incident: { status: 'open', openedAt: '2026-11-24T18:37:11.123Z', title: 'backend container died' } });
-    expect(nextTickAt(opened.state, OPTIONS)).toBe('2026-11-24T18:37:11.624Z');
-    expect(tick(opened.state, '2026-11-24T18:37:11.623Z', OPTIONS).decisions).toEqual([]);
-    const settled = tick(opened.state, '2026-11-24T18:37:11.624Z', OPTIONS);
-    expect(settled.decisions).toEqual([expect.objectContaining({
+    const engine = new Engine(OPTIONS);
+    for (const s of docker.filter((x) => x.at < die.at)) engine.apply([s]);
+    const opened = engine.apply([die]);
+    expect(types(opened)).toEqual(['incident:upsert']);
+    expect(opened[0]).toMatchObject({ incident: { status: 'open', openedAt: '2026-11-24T18:37:11.123Z', title: 'backend container died' } });
+    expect(engine.nextTickAt()).toBe('2026-11-24T18:37:11.624Z');
+    expect(engine.tick('2026-11-24T18:37:11.623Z')).toEqual([]);
+    const settled = engine.tick('2026-11-24T18:37:11.624Z');
+    expect(settled).toEqual([expect.objectContaining({
       type: 'timeline:append',
       entry: expect.objectContaining({ at: '2026-11-24T18:37:11.123Z', message: 'backend container died — killed (signal 9, exit 137)' }) as unknown,
     })]);
-    expect(tick(settled.state, '2026-11-24T18:37:12.000Z', OPTIONS).decisions).toEqual([]);
+    expect(engine.tick('2026-11-24T18:37:12.000Z')).toEqual([]);
   });
 
   test('the seed outage as it arrived: the store ends up with what project() derives, nothing removed', () => {
@@ -64,9 +62,10 @@ describe('live', () => {
 
   test('duplicates change nothing', () => {
     const signals = seedOutage();
-    let state = EMPTY_STATE;
-    for (const s of signals) state = applySignal(state, s, OPTIONS).state;
-    for (const s of signals) expect(applySignal(state, s, OPTIONS)).toEqual({ state, decisions: [] });
+    const engine = new Engine(OPTIONS);
+    for (const s of signals) engine.apply([s]);
+    for (const s of signals) expect(engine.apply([s])).toEqual([]);
+    expect(engine.apply(signals)).toEqual([]);
   });
 
   test('an alert arriving before the Docker event it belongs to: one incident in the end, opened by the die', () => {
@@ -92,14 +91,14 @@ describe('live', () => {
     const rest = docker.filter((s) => s !== stop);
     const until = '2026-11-24T00:41:00.000Z';
     const withTicks = live(rest, '2026-11-24T00:40:39.500Z');
-    const late = applySignal(withTicks.state, stop, OPTIONS);
+    const late = withTicks.engine.apply([stop]);
     // The stop moves lastEventAt, and the die's entry now carries it.
-    expect(types(late.decisions)).toEqual(['timeline:remove', 'incident:upsert', 'timeline:append']);
-    const appended = late.decisions[2];
+    expect(types(late)).toEqual(['timeline:remove', 'incident:upsert', 'timeline:append']);
+    const appended = late[2];
     expect(appended?.type === 'timeline:append' ? appended.entry.message : '').toBe('probe-ev-life container stopped (signal 9, exit 137)');
     const store = withTicks.store;
-    applyDecisions(store, late.decisions);
-    applyDecisions(store, tick(late.state, until, OPTIONS).decisions);
+    applyDecisions(store, late);
+    applyDecisions(store, withTicks.engine.tick(until));
     expect(asProjection(store)).toEqual(project(docker, { ...OPTIONS, now: until }));
   });
 });
@@ -164,24 +163,20 @@ test('after a restart of Vigil: restoreState from the stored incidents and signa
     ...incident, timeline: [...before.store.entries.values()].filter((e) => e.incidentId === incident.id),
   }));
   expect(stored.map((i) => i.status)).toEqual(['acknowledged']);
-  const restored = restoreState(stored, arrival.slice(0, cut), OPTIONS, arrival[cut - 1]?.receivedAt);
+  const restored = Engine.restore(stored, arrival.slice(0, cut), OPTIONS, arrival[cut - 1]?.receivedAt);
   expect(restored.decisions).toEqual([]);
   expect(restored.unmatched).toEqual([]);
-  let state = restored.state;
   const store = before.store;
-  for (const s of arrival.slice(cut)) {
-    const r = applySignal(state, s, OPTIONS);
-    state = r.state;
-    applyDecisions(store, r.decisions);
-  }
-  applyDecisions(store, tick(state, '2026-11-24T18:45:00.000Z', OPTIONS).decisions);
+  for (const s of arrival.slice(cut)) applyDecisions(store, restored.engine.apply([s]));
+  applyDecisions(store, restored.engine.tick('2026-11-24T18:45:00.000Z'));
   expect(asProjection(store)).toEqual(project(signals, { ...OPTIONS, now: '2026-11-24T18:45:00.000Z' }));
 });
 
 test('a quiet service is forgotten after retainMs, keeping what it knows about its containers', () => {
   const docker = recordedDocker('recorded/seed-backend-killed.json');
   const run = live(docker, '2026-11-24T18:55:00.000Z', { ...OPTIONS, retainMs: 10 * 60_000 });
-  const service = Object.values(run.state.services)[0];
+  expect(run.engine.serviceCount).toBe(1);
+  const service = run.engine.inspect('backend', 'local');
   expect(service?.signals).toEqual([]);
   expect(service?.machine.closed).toEqual([]);
   expect(Object.values(service?.machine.containers ?? {})).toEqual([{ name: 'rec-backend', running: true, health: 'healthy', hasHealthcheck: true }]);
@@ -189,14 +184,11 @@ test('a quiet service is forgotten after retainMs, keeping what it knows about i
   expect(run.lastDecisions.map((d) => (d.type === 'incident:upsert' ? d.incident.status : d.type))).toEqual(['resolved', 'timeline:append']);
   // What it kept matters: after a new death and start, the health check must pass before it is mitigated.
   const later = (s: Signal, at: string) => received({ ...s, id: `${s.id}-later`, at }, at);
-  let state = run.state;
   const decisions: Decision[] = [];
   for (const [s, at] of [[byKind(docker, 'container.die'), '2026-11-24T19:00:00.000Z'], [byKind(docker, 'container.start', 1), '2026-11-24T19:00:01.000Z']] as const) {
-    const r = applySignal(state, later(s, at), OPTIONS);
-    state = r.state;
-    decisions.push(...r.decisions);
+    decisions.push(...run.engine.apply([later(s, at)]));
   }
-  decisions.push(...tick(state, '2026-11-24T19:00:05.000Z', OPTIONS).decisions);
+  decisions.push(...run.engine.tick('2026-11-24T19:00:05.000Z'));
   expect(decisions.flatMap((d) => (d.type === 'incident:upsert' ? [d.incident.status] : [d.type]))).toEqual([
     'open', 'open', 'timeline:append', 'timeline:append',
   ]);

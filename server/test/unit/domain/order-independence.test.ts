@@ -2,8 +2,7 @@
 // incidents and the same timelines — through project() and through the incremental path alike.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { applySignal, EMPTY_STATE, project, tick } from '../../../src/domain/engine.ts';
-import type { EngineState } from '../../../src/domain/engine.ts';
+import { Engine, project } from '../../../src/domain/engine.ts';
 import type { Signal } from '../../../src/domain/signal.ts';
 import { ENGINE_OPTIONS, alertOnly, crashLoopWithBreaker, recordedDocker, seedOutage, supervisorHeal, twoServices } from './sequences.ts';
 import { applyDecisions, asProjection, emptyStore } from './store-model.ts';
@@ -37,22 +36,18 @@ function arrival(signals: readonly Signal[]) {
 }
 
 function incremental(order: readonly Signal[], ticks: ReadonlyArray<readonly [number, number]>, until: string) {
-  let state: EngineState = EMPTY_STATE;
+  const engine = new Engine(OPTIONS);
   const store = emptyStore();
   let clock = Number.NEGATIVE_INFINITY;
   order.forEach((signal, i) => {
     for (const [at, offset] of ticks) {
       if (at !== i) continue;
       clock = Math.max(clock, msOf(order[Math.max(0, i - 1)] ?? signal) + offset);
-      const t = tick(state, new Date(clock).toISOString(), OPTIONS);
-      state = t.state;
-      applyDecisions(store, t.decisions);
+      applyDecisions(store, engine.tick(new Date(clock).toISOString()));
     }
-    const r = applySignal(state, signal, OPTIONS);
-    state = r.state;
-    applyDecisions(store, r.decisions);
+    applyDecisions(store, engine.apply([signal]));
   });
-  applyDecisions(store, tick(state, until, OPTIONS).decisions);
+  applyDecisions(store, engine.tick(until));
   return asProjection(store);
 }
 

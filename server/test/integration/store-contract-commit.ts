@@ -1,0 +1,119 @@
+// The store contract for ingest commits: a batch of signals, decisions and cursors is stored whole or
+// not at all, wherever the writing stops. The fault point throws at the n-th place a store lets it
+// (SQLite: before each statement of the transaction; MongoDB: after each step), the store object is
+// then dropped without closing — what a SIGKILL leaves — and the data is opened again.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/domain/decisions.ts';
+import type { CommitBatch, Store } from '../../src/store/types.ts';
+import { entry, incident, signal, t } from './store-contract.ts';
+
+/** Fresh, empty data; `open` gives a store over it (not yet initialised) whose fault point may throw. */
+export interface FaultyData {
+  open(fault?: () => void): Store;
+}
+
+/** Thrown by the fault point: the stand-in for the process dying there. */
+class Killed extends Error {}
+
+async function content(store: Store) {
+  const signals = (await store.signals.listAfter(null, 1_000)).map((s) => s.id).sort();
+  const incidents = (await store.incidents.list({ status: 'all', limit: 100 })).items.map((i) => `${i.id}:${i.status}`).sort();
+  const entries: string[] = [];
+  for (const id of ['i1', 'i2', 'i3']) entries.push(...(await store.timeline.forIncident(id)).map((e) => `${id}/${e.id}`));
+  return { signals, incidents, entries: entries.sort(), cursor: await store.cursors.get('docker', 'local') };
+}
+
+/** Before: i1 open with e1, e2; i2 open with e3. The batch moves i1 on, drops i2 (merged), opens i3. */
+const before: CommitBatch = {
+  signals: [signal('s1', t(1)), signal('s2', t(2))],
+  decisions: [
+    { type: 'incident:upsert', incident: incident('i1', t(1)) },
+    { type: 'incident:upsert', incident: incident('i2', t(2)) },
+    { type: 'timeline:append', entry: entry('e1', 'i1', t(1)) },
+    { type: 'timeline:append', entry: entry('e2', 'i1', t(1, 500)) },
+    { type: 'timeline:append', entry: entry('e3', 'i2', t(2)) },
+  ],
+  cursors: [{ source: 'docker', host: 'local', value: 'cursor-1' }],
+};
+const decisions: Decision[] = [
+  { type: 'timeline:remove', entryId: 'e2', incidentId: 'i1' },
+  { type: 'timeline:remove', entryId: 'e3', incidentId: 'i2' },
+  { type: 'incident:remove', incidentId: 'i2' },
+  { type: 'incident:upsert', incident: incident('i1', t(1), { status: 'acknowledged', acknowledgedAt: t(3) }) },
+  { type: 'incident:upsert', incident: incident('i3', t(4)) },
+  { type: 'timeline:append', entry: entry('e4', 'i1', t(3)) },
+  { type: 'timeline:append', entry: entry('e5', 'i3', t(4)) },
+];
+const batch: CommitBatch = {
+  signals: [signal('s3', t(3)), signal('s4', t(4)), signal('s5', t(5))],
+  decisions,
+  cursors: [{ source: 'docker', host: 'local', value: 'cursor-2' }],
+};
+const NONE = {
+  signals: ['s1', 's2'], incidents: ['i1:open', 'i2:open'], entries: ['i1/e1', 'i1/e2', 'i2/e3'], cursor: 'cursor-1',
+};
+const ALL = {
+  signals: ['s1', 's2', 's3', 's4', 's5'], incidents: ['i1:acknowledged', 'i3:open'], entries: ['i1/e1', 'i1/e4', 'i3/e5'], cursor: 'cursor-2',
+};
+
+export function commitContract(name: string, makeData: () => FaultyData): void {
+  describe(`store commits: ${name}`, () => {
+    const opened: Store[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close().catch(() => undefined)));
+    });
+
+    async function open(data: FaultyData, fault?: () => void): Promise<Store> {
+      const store = data.open(fault);
+      opened.push(store);
+      await store.init();
+      return store;
+    }
+
+    it('stores the whole batch; a second commit of it changes nothing', async () => {
+      const store = await open(makeData());
+      await store.commit(before);
+      expect(await content(store)).toEqual(NONE);
+      await store.commit(batch);
+      expect(await content(store)).toEqual(ALL);
+      await store.commit(batch);
+      expect(await content(store)).toEqual(ALL);
+      expect(await store.signals.known(['s1', 's5', 'nope', 's5'])).toEqual(new Set(['s1', 's5']));
+      expect(await store.signals.known([])).toEqual(new Set());
+    });
+
+    it('an append never replaces an entry that is there: the first write wins', async () => {
+      const store = await open(makeData());
+      await store.commit(before);
+      await store.commit({ signals: [], decisions: [{ type: 'timeline:append', entry: entry('e1', 'i1', t(1), { message: 'other words' }) }] });
+      expect((await store.timeline.forIncident('i1')).map((e) => e.message)).toEqual(['backend died (exit 137)', 'backend died (exit 137)']);
+    });
+
+    it('killed at any point of a commit, the data opened again holds all of the batch or none of it', async () => {
+      let points = 0;
+      const probe = await open(makeData(), () => { points += 1; });
+      await probe.commit(before);
+      points = 0;
+      await probe.commit(batch);
+      expect(points).toBeGreaterThan(1);
+      const outcomes: string[] = [];
+      for (let k = 1; k <= points; k += 1) {
+        const data = makeData();
+        const setup = await open(data);
+        await setup.commit(before);
+        let calls = 0;
+        const dying = await open(data, () => {
+          calls += 1;
+          if (calls === k) throw new Killed(`killed at fault point ${k}`);
+        });
+        await expect(dying.commit(batch)).rejects.toBeInstanceOf(Killed);
+        // The dying store is never used again (a dead process writes nothing more); the data is opened afresh.
+        const after = await open(data);
+        const got = await content(after);
+        expect([NONE, ALL], `killed at fault point ${k} of ${points}`).toContainEqual(got);
+        outcomes.push(got.cursor === 'cursor-2' ? 'all' : 'none');
+      }
+      expect(outcomes).toHaveLength(points);
+    });
+  });
+}
