@@ -24,6 +24,7 @@ import { prometheusApi } from './sources/prometheus/client.ts';
 import { PrometheusSource } from './sources/prometheus/poller.ts';
 import { authenticate } from './http/auth-middleware.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { originCheck, OriginPolicy } from './http/origin.ts';
 import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -85,6 +86,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     next();
   });
 
+  // Before every route: a page from a foreign origin may not act with a visitor's session cookie.
+  const origins = new OriginPolicy(config.publicUrl);
+  app.use(originCheck(origins));
   app.use(healthRoutes(storeLife, status, metrics, () => bootstrapped));
   const prometheus = prometheusApi(config.prometheusUrl);
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
@@ -133,7 +137,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use(errorHandler(log.child({ module: 'http' })));
 
   const httpServer = http.createServer(app);
-  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics });
+  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics, origins });
   status.on('change', (s) => realtime.sourceStatus(s));
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];

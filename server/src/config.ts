@@ -32,6 +32,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLIENT_DIST: z.string().optional(),
   SUPERVISOR_MAX_RESTARTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SUPERVISOR_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
@@ -71,6 +72,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   sessionTtlMs: number;
   cookieSecure: 'auto' | boolean;
+  /** The address people reach Vigil at (PUBLIC_URL): links use it, and pages from it may act with a session. */
+  publicUrl: string;
   clientDist: string;
   /** The supervisor's restart-loop breaker: at most `maxRestarts` restarts within `windowMs`. */
   supervisor: { maxRestarts: number; windowMs: number };
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: e.COOKIE_SECURE === 'auto' ? 'auto' : e.COOKIE_SECURE === 'true',
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     clientDist: path.resolve(cwd, e.CLIENT_DIST ?? defaultClientDist()),
     supervisor: { maxRestarts: e.SUPERVISOR_MAX_RESTARTS, windowMs: e.SUPERVISOR_WINDOW_SECONDS * 1_000 },
     quietPeriodMs: e.QUIET_PERIOD_SECONDS * 1000,

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, PublicUser, ServerToClientEvents, SourceStatus } from '@vigil/server/contract';
 import { api, ApiError, fetchReadiness } from '../lib/api.ts';
+import { catchUp } from '../lib/catch-up.ts';
 import { createRelay } from '../lib/relay.ts';
 import { isSourceStatus, sourceKey } from '../lib/wire.ts';
 import { laterIso } from '../lib/time.ts';
@@ -26,6 +27,8 @@ export type LiveEvents = Pick<ServerToClientEvents,
 
 const RETRY_AFTER_REFUSAL_MS = 5_000;
 const SYNC_MARGIN_MS = 2_000;
+/** One sync page that takes longer than this is given up (the lists are re-read on connect anyway). */
+const SYNC_TIMEOUT_MS = 30_000;
 
 export const useConnectionStore = defineStore('connection', () => {
   const state = ref<ConnectionState>('offline');
@@ -49,6 +52,9 @@ export const useConnectionStore = defineStore('connection', () => {
   let wanted = false;
   let everConnected = false;
   let syncFrom: string | null = null;
+  /** Where the catch-up under way started: until it is done, a new gap starts no later than this. */
+  let catchingUpFrom: string | null = null;
+  let catchUpRun = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const sourceList = computed(() => Object.values(sources.value)
@@ -101,15 +107,21 @@ export const useConnectionStore = defineStore('connection', () => {
     }
   }
 
-  function catchUp(s: VigilSocket, from: string): void {
-    s.emit('sync', { since: from }, (result) => {
-      if ('error' in result) {
-        lastError.value = `catching up after the reconnect failed: ${result.error}`;
-        return;
-      }
-      for (const incident of result.incidents) relay.emit('incident:upsert', incident);
-      for (const entry of result.entries) relay.emit('timeline:append', entry);
-      seen(result.serverTime);
+  /** Reads, page by page, everything the server wrote since `from`, however much that is. */
+  function catchUpFrom(s: VigilSocket, from: string): void {
+    const run = ++catchUpRun;
+    catchingUpFrom = from;
+    void catchUp((request) => s.timeout(SYNC_TIMEOUT_MS).emitWithAck('sync', request), from, {
+      apply: (page) => {
+        for (const incident of page.incidents) relay.emit('incident:upsert', incident);
+        for (const entry of page.entries) relay.emit('timeline:append', entry);
+        seen(page.serverTime);
+      },
+      cancelled: () => run !== catchUpRun || !s.connected,
+    }).then((outcome) => {
+      if (run !== catchUpRun) return;
+      if (outcome.done) catchingUpFrom = null;
+      else if (!outcome.cancelled) lastError.value = `catching up after the reconnect failed: ${outcome.error}`;
     });
   }
 
@@ -132,7 +144,7 @@ export const useConnectionStore = defineStore('connection', () => {
       setState('live');
       lastError.value = null;
       const resumed = everConnected;
-      if (everConnected && syncFrom) catchUp(s, syncFrom);
+      if (everConnected && syncFrom) catchUpFrom(s, syncFrom);
       syncFrom = null;
       everConnected = true;
       relay.emit('connection:live', { resumed });
@@ -141,7 +153,8 @@ export const useConnectionStore = defineStore('connection', () => {
 
     s.on('disconnect', (reason) => {
       // A margin for what was written just before the last message reached us; duplicates are merged by id.
-      syncFrom = lastSeen.value === null ? null : new Date(Date.parse(lastSeen.value) - SYNC_MARGIN_MS).toISOString();
+      // A catch-up cut short by this disconnect: the next one starts where it started.
+      syncFrom = catchingUpFrom ?? (lastSeen.value === null ? null : new Date(Date.parse(lastSeen.value) - SYNC_MARGIN_MS).toISOString());
       if (!wanted) return;
       setState('offline');
       if (reason === 'io server disconnect') void afterRefusal('the server closed the connection');
@@ -193,6 +206,8 @@ export const useConnectionStore = defineStore('connection', () => {
     setState('offline');
     everConnected = false;
     syncFrom = null;
+    catchingUpFrom = null;
+    catchUpRun++;
     lastSeen.value = null;
     hello.value = null;
     lastError.value = null;

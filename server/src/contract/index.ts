@@ -107,15 +107,43 @@ export interface ServerToClientEvents {
   'timeline:remove': (ref: { id: string; incidentId: string }) => void;
 }
 
+/**
+ * `sync`: what the server wrote at or after `since` (server clock), one page at a time. The first
+ * request sends `since` alone; each following one sends the same `since` and the previous answer's
+ * `next` as `cursor`, until an answer comes without `next`.
+ */
+export interface SyncRequest {
+  since: string;
+  cursor?: string;
+}
+
+/** One page: incidents first (all of them, over as many pages as needed), then timeline entries. */
 export interface SyncResult {
   incidents: Incident[];
   entries: TimelineEntry[];
   serverTime: string;
+  /** Present when more follows: send it back as `cursor` for the next page. */
+  next?: string;
 }
+
+/**
+ * A refused sync. `invalid_request`: fix the request; `sync_busy` (this socket's previous sync is
+ * still being answered, or the server is answering many), `sync_rate_limited` (too many syncs for
+ * this user or token) and `store_unavailable`: try again after `retryAfterMs`.
+ */
+export type SyncErrorCode = 'invalid_request' | 'sync_busy' | 'sync_rate_limited' | 'store_unavailable';
+
+export interface SyncFailure {
+  error: string;
+  code?: SyncErrorCode;
+  retryAfterMs?: number;
+}
+
+export type SyncAnswer = SyncResult | SyncFailure;
 
 /** socket.io events the client emits. */
 export interface ClientToServerEvents {
-  sync: (request: { since: string }, ack: (result: SyncResult | { error: string }) => void) => void;
+  sync: (request: SyncRequest, ack: (result: SyncAnswer) => void) => void;
 }
 
 // Analytics answers (`GET /api/incidents/:id` → `analytics`, `GET /api/stats`): computed in the

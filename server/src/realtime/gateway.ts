@@ -3,14 +3,21 @@
 // A connection lives no longer than its credentials: when a session or token is ended (log out,
 // log out everywhere, an admin's revoke) and every minute (expiry), each socket's credentials are
 // checked again and the socket is closed when they no longer hold.
+// A page from a foreign origin may not open it (see http/origin.ts), and what one client may cost is
+// bounded (see sync-guard.ts): `sync` answers in pages capped in bytes.
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { ClientToServerEvents, Incident, ServerToClientEvents, SourceStatus, TimelineEntry, Container } from '../contract/index.ts';
+import { z } from 'zod';
+import type { ClientToServerEvents, Incident, ServerToClientEvents, SourceStatus, SyncAnswer, TimelineEntry, Container } from '../contract/index.ts';
 import type { AuthService, Principal } from '../auth/service.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { principalFrom } from '../http/auth-middleware.ts';
+import type { OriginPolicy } from '../http/origin.ts';
+import { principalKey, SyncGuard, type SyncLimits } from './sync-guard.ts';
+import { decodeSyncCursor, encodeSyncCursor, readSyncPage, SYNC_PAGE_BYTES } from './sync-pages.ts';
+import { whenWritten } from './written.ts';
 
 interface SocketData {
   principal: Principal;
@@ -19,8 +26,24 @@ interface SocketData {
 export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type VigilSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const SYNC_LIMIT = 5_000;
 const RECHECK_EVERY_MS = 60_000;
+const STORE_RETRY_MS = 2_000;
+
+const syncRequest = z.object({
+  since: z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v))),
+  cursor: z.string().max(2_048).optional(),
+});
+
+export interface GatewayDeps {
+  auth: AuthService;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  origins: OriginPolicy;
+  /** Tests lower these; the defaults are in sync-guard.ts. */
+  limits?: Partial<SyncLimits>;
+  syncPageBytes?: number;
+}
 
 export class RealtimeGateway {
   readonly io: VigilServer;
@@ -30,13 +53,26 @@ export class RealtimeGateway {
   private rechecking: Promise<void> | undefined;
   private recheckAgain = false;
 
-  constructor(httpServer: http.Server, deps: { auth: AuthService; store: Store; logger: Logger; metrics: Metrics }) {
+  constructor(httpServer: http.Server, deps: GatewayDeps) {
     this.log = deps.logger.child({ module: 'realtime' });
     this.auth = deps.auth;
     deps.auth.onRevoke(() => { void this.recheck(); });
     this.recheckTimer = setInterval(() => { void this.recheck(); }, RECHECK_EVERY_MS);
     this.recheckTimer.unref();
-    this.io = new Server(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
+    const guard = new SyncGuard(deps.limits, (key) => this.log.warn({ principal: key }, 'sync rate limit reached; refusing further syncs this window'));
+    this.io = new Server(httpServer, {
+      serveClient: false,
+      maxHttpBufferSize: 64 * 1024,
+      allowRequest: (req, callback) => {
+        const verdict = deps.origins.check(req);
+        if (verdict.allowed) {
+          callback(null, true);
+          return;
+        }
+        this.log.warn({ origin: verdict.origin }, 'refused a live connection from a foreign page');
+        callback(`origin_not_allowed: ${verdict.message}`, false);
+      },
+    });
 
     this.io.use(async (socket, next) => {
       try {
@@ -45,6 +81,10 @@ export class RealtimeGateway {
         const principal = await principalFrom(deps.auth, authorization, socket.handshake.headers.cookie);
         if (!principal) {
           next(new Error('unauthorized'));
+          return;
+        }
+        if (!guard.canOpenSocket(principalKey(principal))) {
+          next(new Error(`too many live connections for this user (at most ${guard.limits.socketsPerPrincipal}); close other tabs or scripts`));
           return;
         }
         socket.data.principal = principal;
@@ -58,29 +98,57 @@ export class RealtimeGateway {
     this.io.on('connection', (socket: VigilSocket) => {
       deps.metrics.socketClients.set(this.io.engine.clientsCount);
       const p = socket.data.principal;
+      const key = principalKey(p);
+      guard.openSocket(key);
       socket.emit('server:hello', {
         serverTime: new Date().toISOString(),
         user: p.user ?? { id: p.tokenId ?? p.actor, username: p.actor, role: p.role, createdAt: new Date(0).toISOString() },
       });
+      socket.use((_event, next) => {
+        void guard.message(socket.id).then((ok) => {
+          if (ok) {
+            next();
+            return;
+          }
+          this.log.warn({ actor: p.actor }, `a client sent more than ${guard.limits.messagesPerWindow} messages in ${guard.limits.windowSeconds} s; closing its connection`);
+          socket.disconnect(true);
+        });
+      });
       socket.on('sync', async (request, ack) => {
         if (typeof ack !== 'function') return;
-        const since = typeof request?.since === 'string' && !Number.isNaN(Date.parse(request.since)) ? request.since : null;
-        if (since === null) {
-          ack({ error: 'sync needs {since: ISO-8601 time}' });
+        const answer = (result: SyncAnswer): void => { ack(result); };
+        const parsed = syncRequest.safeParse(request);
+        const cursor = parsed.success && parsed.data.cursor !== undefined ? decodeSyncCursor(parsed.data.cursor) : null;
+        if (!parsed.success || (parsed.data.cursor !== undefined && cursor === null)) {
+          answer({
+            error: parsed.success ? 'sync: `cursor` must be the `next` of a previous answer' : 'sync needs {since: ISO-8601 time}',
+            code: 'invalid_request',
+          });
           return;
         }
+        const since = new Date(parsed.data.since).toISOString();
         try {
-          const [incidents, entries] = await Promise.all([
-            deps.store.incidents.changedSince(since, SYNC_LIMIT),
-            deps.store.timeline.since(since, SYNC_LIMIT),
-          ]);
-          ack({ incidents, entries, serverTime: new Date().toISOString() });
+          const refused = await guard.sync(
+            socket.id, key,
+            () => readSyncPage(deps.store, since, cursor, deps.syncPageBytes ?? SYNC_PAGE_BYTES),
+            async (page) => {
+              answer({
+                incidents: page.incidents, entries: page.entries, serverTime: new Date().toISOString(),
+                ...(page.next ? { next: encodeSyncCursor(page.next) } : {}),
+              });
+              await whenWritten(socket);
+            },
+          );
+          if (refused) answer(refused);
         } catch (err) {
           this.log.warn({ err }, 'sync failed');
-          ack({ error: 'the store is not reachable; try again' });
+          answer({ error: 'the store is not reachable; try again', code: 'store_unavailable', retryAfterMs: STORE_RETRY_MS });
         }
       });
-      socket.on('disconnect', () => deps.metrics.socketClients.set(this.io.engine.clientsCount));
+      socket.on('disconnect', () => {
+        guard.closeSocket(key);
+        deps.metrics.socketClients.set(this.io.engine.clientsCount);
+      });
     });
   }
 

@@ -67,6 +67,18 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** A place in write order: the server's clock when a record was written, and the record's id. */
+export interface WritePosition {
+  recordedAt: string;
+  id: string;
+}
+
+/** A record with the position it holds in write order (for socket.io sync pages). */
+export interface Written<T> {
+  item: T;
+  recordedAt: string;
+}
+
 export type SaveResult = { ok: true; version: number } | { ok: false; currentVersion: number };
 
 export interface SignalRepository {
@@ -93,11 +105,13 @@ export interface IncidentRepository {
    */
   remove(id: string): Promise<boolean>;
   /**
-   * Incidents written (by the server's clock) at or after `since`, for socket.io sync, oldest write
-   * first. By write time, not lastEventAt: an entry with an older event time (an alert's startsAt,
-   * a replayed Docker event) still changes its incident while a browser is away.
+   * Incidents written (by the server's clock) at or after `since`, for socket.io sync, in write
+   * order (recordedAt, id); with `after`, only those strictly after that position, so a sync can
+   * page without skipping or repeating writes that share a millisecond. By write time, not
+   * lastEventAt: an entry with an older event time (an alert's startsAt, a replayed Docker event)
+   * still changes its incident while a browser is away.
    */
-  changedSince(since: string, limit: number): Promise<Incident[]>;
+  changedSince(since: string, limit: number, after?: WritePosition): Promise<Array<Written<Incident>>>;
 }
 
 export interface TimelineRepository {
@@ -107,8 +121,8 @@ export interface TimelineRepository {
   remove(id: string): Promise<boolean>;
   /** Entries of one incident in time order (at asc, id asc). */
   forIncident(incidentId: string): Promise<TimelineEntry[]>;
-  /** Entries stored (by the server's clock) at or after `since`, oldest write first (for socket.io sync). */
-  since(since: string, limit: number): Promise<TimelineEntry[]>;
+  /** Entries stored (by the server's clock) at or after `since` (and strictly after `after`), in write order (for socket.io sync). */
+  since(since: string, limit: number, after?: WritePosition): Promise<Array<Written<TimelineEntry>>>;
 }
 
 export interface CursorRepository {

@@ -200,7 +200,7 @@ describe('socket.io', () => {
     const result = await socket.emitWithAck('sync', { since: new Date(0).toISOString() });
     expect(result).toMatchObject({ incidents: [], entries: [] });
     const bad = await socket.emitWithAck('sync', { since: 'yesterday' });
-    expect(bad).toEqual({ error: 'sync needs {since: ISO-8601 time}' });
+    expect(bad).toEqual({ error: 'sync needs {since: ISO-8601 time}', code: 'invalid_request' });
     socket.close();
   });
 });

@@ -6,6 +6,7 @@ import type { Signal } from '../../src/domain/signal.ts';
 import type { Store } from '../../src/store/types.ts';
 import { InvalidCursorError, StoreUnavailableError } from '../../src/store/types.ts';
 import { accessContract } from './store-contract-access.ts';
+import { syncContract } from './store-contract-sync.ts';
 
 
 /** A server time strictly after every write so far: waits for the clock to move on by a millisecond. */
@@ -237,9 +238,9 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
         // Event times older than `mark`: what counts is when the server wrote them.
         await store.incidents.upsert(incident('new', t(6), { lastEventAt: t(6) }));
         await store.incidents.upsert(incident('quiet', t(1), { lastEventAt: t(2), status: 'acknowledged', acknowledgedAt: t(3), acknowledgedBy: 'alice' }));
-        expect((await store.incidents.changedSince(mark, 10)).map((i) => i.id)).toEqual(['new', 'quiet']);
-        expect((await store.incidents.changedSince(mark, 1)).map((i) => i.id)).toEqual(['new']);
-        expect((await store.incidents.changedSince(mark, 10))[1]).toMatchObject({ id: 'quiet', status: 'acknowledged' });
+        expect((await store.incidents.changedSince(mark, 10)).map((w) => w.item.id)).toEqual(['new', 'quiet']);
+        expect((await store.incidents.changedSince(mark, 1)).map((w) => w.item.id)).toEqual(['new']);
+        expect((await store.incidents.changedSince(mark, 10))[1]?.item).toMatchObject({ id: 'quiet', status: 'acknowledged' });
         expect(await store.incidents.changedSince(await nextMillisecond(), 10)).toEqual([]);
       });
     });
@@ -270,8 +271,8 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
           await store.timeline.append(entry(id, incidentId, t(second)));
           await nextMillisecond();
         }
-        expect((await store.timeline.since(mark, 10)).map((e) => e.id)).toEqual(['b', 'c', 'd']);
-        expect((await store.timeline.since(mark, 2)).map((e) => e.id)).toEqual(['b', 'c']);
+        expect((await store.timeline.since(mark, 10)).map((w) => w.item.id)).toEqual(['b', 'c', 'd']);
+        expect((await store.timeline.since(mark, 2)).map((w) => w.item.id)).toEqual(['b', 'c']);
         expect(await store.timeline.since(await nextMillisecond(), 10)).toEqual([]);
       });
 
@@ -337,5 +338,6 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
     });
 
     accessContract(ctx);
+    syncContract(ctx);
   });
 }

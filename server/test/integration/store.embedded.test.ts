@@ -71,7 +71,7 @@ describe('embedded store: file and schema', () => {
     await store.init();
     try {
       expect((await store.incidents.get('i-old'))?.title).toBe('backend down');
-      expect((await store.incidents.changedSince('2026-11-24T09:00:00.000Z', 10)).map((i) => i.id)).toEqual(['i-old']);
+      expect((await store.incidents.changedSince('2026-11-24T09:00:00.000Z', 10)).map((w) => w.item.id)).toEqual(['i-old']);
     } finally {
       await store.close();
     }

@@ -1,13 +1,22 @@
 import type { Filter } from 'mongodb';
 import type { Incident, TimelineEntry } from '../../contract/index.ts';
 import { decodeIncidentCursor, pageLimit, toIncidentPage } from '../records.ts';
-import type { IncidentQuery, IncidentRepository, Page, TimelineRepository } from '../types.ts';
+import type { IncidentQuery, IncidentRepository, Page, TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
 import { isDuplicateKey } from './collections.ts';
-import type { IncidentDoc } from './documents.ts';
+import type { IncidentDoc, TimelineDoc } from './documents.ts';
 import { docToEntry, docToIncident, entryToDoc, incidentToDoc } from './documents.ts';
 
 const NEWEST_FIRST = { openedAt: -1, _id: -1 } as const;
+/** Write order, as the `by_write` indexes hold it. */
+const WRITE_ORDER = { recordedAt: 1, _id: 1 } as const;
+
+/** Written at or after `since` and, when paging, strictly after the last position handed out. */
+function writtenFrom<D extends { _id: string; recordedAt?: string }>(since: string, after: WritePosition | undefined): Filter<D> {
+  const from = { recordedAt: { $gte: since } };
+  if (!after) return from as Filter<D>;
+  const beyond = { $or: [{ recordedAt: { $gt: after.recordedAt } }, { recordedAt: after.recordedAt, _id: { $gt: after.id } }] };
+  return { $and: [from, beyond] } as Filter<D>;
 
 export class MongoIncidents implements IncidentRepository {
   private readonly handle: MongoHandle;
@@ -57,13 +66,13 @@ export class MongoIncidents implements IncidentRepository {
     return doc ? docToIncident(doc) : null;
   }
 
-  async changedSince(since: string, limit: number): Promise<Incident[]> {
+  async changedSince(since: string, limit: number, after?: WritePosition): Promise<Array<Written<Incident>>> {
     const docs = await this.handle.collections.incidents
-      .find({ recordedAt: { $gte: since } })
-      .sort({ recordedAt: 1, _id: 1 })
+      .find(writtenFrom<IncidentDoc>(since, after))
+      .sort(WRITE_ORDER)
       .limit(pageLimit(limit))
       .toArray();
-    return docs.map(docToIncident);
+    return docs.map((doc) => ({ item: docToIncident(doc), recordedAt: doc.recordedAt ?? since }));
   }
 }
 
@@ -94,12 +103,12 @@ export class MongoTimeline implements TimelineRepository {
     return docs.map(docToEntry);
   }
 
-  async since(since: string, limit: number): Promise<TimelineEntry[]> {
+  async since(since: string, limit: number, after?: WritePosition): Promise<Array<Written<TimelineEntry>>> {
     const docs = await this.handle.collections.timeline
-      .find({ recordedAt: { $gte: since } })
-      .sort({ recordedAt: 1, _id: 1 })
+      .find(writtenFrom<TimelineDoc>(since, after))
+      .sort(WRITE_ORDER)
       .limit(pageLimit(limit))
       .toArray();
-    return docs.map(docToEntry);
+    return docs.map((doc) => ({ item: docToEntry(doc), recordedAt: doc.recordedAt ?? since }));
   }
 }

@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { Incident } from '../../contract/index.ts';
 import { decodeIncidentCursor, definedOnly, INCIDENT_STATUSES, oneOf, pageLimit, SEVERITIES, stringArray, toIncidentPage } from '../records.ts';
-import type { IncidentQuery, IncidentRepository, Page } from '../types.ts';
+import type { IncidentQuery, IncidentRepository, Page, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { optionalText, orNull, text } from './connection.ts';
 
@@ -98,10 +98,11 @@ export class SqliteIncidents implements IncidentRepository {
     return row ? toIncident(row) : null;
   }
 
-  async changedSince(since: string, limit: number): Promise<Incident[]> {
-    return this.conn
-      .statement('SELECT * FROM incidents WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?')
-      .all(since, pageLimit(limit))
-      .map(toIncident);
+  async changedSince(since: string, limit: number, after?: WritePosition): Promise<Array<Written<Incident>>> {
+    const rows = after
+      ? this.conn.statement(`SELECT * FROM incidents WHERE recorded_at >= ? AND (recorded_at, id) > (?, ?)
+                             ORDER BY recorded_at, id LIMIT ?`).all(since, after.recordedAt, after.id, pageLimit(limit))
+      : this.conn.statement('SELECT * FROM incidents WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?').all(since, pageLimit(limit));
+    return rows.map((row) => ({ item: toIncident(row), recordedAt: text(row, 'recorded_at') }));
   }
 }

@@ -1,6 +1,6 @@
 import type { TimelineEntry } from '../../contract/index.ts';
 import { definedOnly, ENTRY_SOURCES, fromJsonText, oneOf, pageLimit, toJsonText } from '../records.ts';
-import type { TimelineRepository } from '../types.ts';
+import type { TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { nullableText, optionalText, orNull, text } from './connection.ts';
 
@@ -43,10 +43,11 @@ export class SqliteTimeline implements TimelineRepository {
       .map(toEntry);
   }
 
-  async since(since: string, limit: number): Promise<TimelineEntry[]> {
-    return this.conn
-      .statement('SELECT * FROM timeline_entries WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?')
-      .all(since, pageLimit(limit))
-      .map(toEntry);
+  async since(since: string, limit: number, after?: WritePosition): Promise<Array<Written<TimelineEntry>>> {
+    const rows = after
+      ? this.conn.statement(`SELECT * FROM timeline_entries WHERE recorded_at >= ? AND (recorded_at, id) > (?, ?)
+                             ORDER BY recorded_at, id LIMIT ?`).all(since, after.recordedAt, after.id, pageLimit(limit))
+      : this.conn.statement('SELECT * FROM timeline_entries WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?').all(since, pageLimit(limit));
+    return rows.map((row) => ({ item: toEntry(row), recordedAt: text(row, 'recorded_at') }));
   }
 }
