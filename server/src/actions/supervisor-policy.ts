@@ -46,6 +46,8 @@ export type Decision =
   | { action: 'restart'; delayMs: number; attempt: number; nextBackoffMs: number; reason: string; message: string }
   | { action: 'defer'; delayMs: number; message: string }
   | { action: 'breaker'; restarts: number; message: string }
+  /** Labelled vigil.restartable=false as well as vigil.supervise=true: the owner said never restart it. */
+  | { action: 'refuse'; message: string }
   | { action: 'ignore'; message?: string };
 
 /** The wait before restart number `attempt` (1-based): base, doubling, capped. */
@@ -74,8 +76,15 @@ function inWindow(s: SupervisionState, nowMs: number, p: SupervisorPolicy): numb
   return s.restarts.filter((t) => t > nowMs - p.windowMs);
 }
 
-export function decide(s: SupervisionState, t: Trigger, ctx: { service: string; nowMs: number }, p: SupervisorPolicy): Decision {
+/** Why a container labelled both ways is left alone, as a responder would read it. */
+export function notRestartableMessage(service: string, t: Trigger): string {
+  return `${triggerReason(service, t)}; it is labelled vigil.supervise=true but also vigil.restartable=false, and Vigil never restarts a container labelled so — the supervisor leaves it as it is. Restart it by hand, or remove one of the two labels`;
+}
+
+export function decide(s: SupervisionState, t: Trigger, ctx: { service: string; nowMs: number; restartable?: boolean }, p: SupervisorPolicy): Decision {
   const { service, nowMs } = ctx;
+  // Before everything else: the restart button and API refuse such a container, so must the supervisor.
+  if (ctx.restartable === false) return { action: 'refuse', message: notRestartableMessage(service, t) };
   if (s.breakerOpenedAtMs !== undefined) return { action: 'ignore' };
   if (t.type === 'service_down' && t.startedAtMs !== undefined && t.startedAtMs > t.downSinceMs) {
     // Prometheus' report is about the run before: the container (re)started after it went down.

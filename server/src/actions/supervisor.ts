@@ -12,7 +12,7 @@ import { restartPolicyFires, type ContainerFacts } from '../sources/docker/conta
 import type { DockerSource } from '../sources/docker/index.ts';
 import type { Maintenance } from './maintenance.ts';
 import type { RestartAction } from './restart.ts';
-import { afterRestart, decide, FRESH_STATE, openBreaker, type Decision, type SupervisionState, type SupervisorPolicy, type Trigger } from './supervisor-policy.ts';
+import { afterRestart, decide, FRESH_STATE, notRestartableMessage, openBreaker, type Decision, type SupervisionState, type SupervisorPolicy, type Trigger } from './supervisor-policy.ts';
 
 export const DECISION_KIND = 'supervisor.decision';
 const HOST_RETRY_MS = 1_000;
@@ -140,7 +140,7 @@ export class Supervisor {
   private consider(trigger: Signal, facts: ContainerFacts, t: Trigger): void {
     const tracked = this.track(facts);
     if (tracked.busy) return;
-    const decision = decide(tracked.state, t, { service: facts.container.service ?? facts.container.name, nowMs: this.now().getTime() }, this.policy);
+    const decision = decide(tracked.state, t, { service: facts.container.service ?? facts.container.name, nowMs: this.now().getTime(), restartable: facts.container.restartable !== false }, this.policy);
     this.act(trigger, facts, t, tracked, decision);
   }
 
@@ -149,6 +149,12 @@ export class Supervisor {
     switch (d.action) {
       case 'ignore':
         if (d.message !== undefined) this.record(trigger, facts, 'ignore', d.message);
+        return;
+      case 'refuse':
+        // Two labels that contradict each other: the owner must hear of it, not only the timeline.
+        this.log.warn({ container: ref.name, host: ref.host, labels: { 'vigil.supervise': 'true', 'vigil.restartable': 'false' } }, d.message);
+        this.sink.ingest([this.decision(trigger, facts, 'not_restartable', d.message)])
+          .catch((err: unknown) => this.log.error({ err }, 'could not store a supervisor decision'));
         return;
       case 'breaker': {
         tracked.state = openBreaker(tracked.state, this.now().getTime());
@@ -179,7 +185,7 @@ export class Supervisor {
     const current = await this.current(facts);
     tracked.busy = false;
     if (current === undefined || this.closed || isUp(current)) return;
-    const decision = decide(tracked.state, t.type === 'death' ? { ...t, policyWillFire: false } : t, { service: current.container.service ?? current.container.name, nowMs: this.now().getTime() }, this.policy);
+    const decision = decide(tracked.state, t.type === 'death' ? { ...t, policyWillFire: false } : t, { service: current.container.service ?? current.container.name, nowMs: this.now().getTime(), restartable: current.container.restartable !== false }, this.policy);
     this.act(trigger, current, t, tracked, decision);
   }
 
@@ -190,6 +196,12 @@ export class Supervisor {
       return;
     }
     const name = current.container.name;
+    if (current.container.restartable === false) {
+      // Labels cannot change on a container, but what Docker reports now is what counts.
+      tracked.busy = false;
+      this.act(trigger, current, t, tracked, { action: 'refuse', message: notRestartableMessage(current.container.service ?? name, t) });
+      return;
+    }
     if (t.type === 'death' && isUp(current)) {
       tracked.busy = false;
       this.record(trigger, current, 'running', `${name} is running again without the supervisor (started by Docker or someone else); nothing to do`);

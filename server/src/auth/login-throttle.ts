@@ -1,6 +1,7 @@
 // Brute-force defence for sign-in: failed attempts are counted per username and per client IP in a
 // sliding window; too many locks that key for a while. In memory (one Vigil process): a restart
 // forgets the counts, which is acceptable for a lockout that lasts minutes.
+import { usernameKey } from '../store/usernames.ts';
 
 export interface ThrottleRule {
   /** Failures within `windowMs` that trigger a lock. */
@@ -133,10 +134,8 @@ export class LoginThrottle {
   }
 }
 
-/** Usernames are matched case-insensitively here, so "Admin" and "admin" share one count. */
-function userKey(username: string): string {
-  return username.trim().toLowerCase();
-}
+/** The store's own key for a username (unique regardless of case): one account, one count. */
+const userKey = usernameKey;
 
 /** Whole seconds for a Retry-After header, never 0. */
 export function retryAfterSeconds(lock: Lock): number {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { PublicUser, Role } from '../contract/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiTokenRecord, Store, UserRecord } from '../store/types.ts';
+import { StoreConflictError } from '../store/types.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { API_TOKEN_PREFIX, randomSecret, sha256 } from './secrets.ts';
 
@@ -35,6 +36,21 @@ export interface NewSession {
   expiresAt: string;
 }
 
+/** A sign-in: the new session, or who it was for when it failed (`username` only when that user exists). */
+export type LoginResult = { ok: true; session: NewSession } | { ok: false; username?: string };
+
+/** Creating a user whose name is taken, in any case: says by whom. */
+export class UsernameTakenError extends Error {
+  override name = 'UsernameTakenError';
+  readonly existing: string;
+  constructor(requested: string, existing: string) {
+    super(existing === requested
+      ? `A user named "${requested}" already exists.`
+      : `A user named "${existing}" already exists, and usernames are unique regardless of case, so "${requested}" cannot be created.`);
+    this.existing = existing;
+  }
+}
+
 export class AuthService {
   private readonly store: Store;
   private readonly sessionTtlMs: number;
@@ -50,12 +66,16 @@ export class AuthService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Checks credentials; null when the user is unknown, disabled, or the password is wrong. */
-  async login(username: string, password: string, ip?: string): Promise<NewSession | null> {
+  /**
+   * Checks credentials (the username regardless of case). Fails alike for an unknown user, a disabled
+   * one and a wrong password; the result names the user only for the audit log.
+   */
+  async login(username: string, password: string, ip?: string): Promise<LoginResult> {
     const user = await this.store.users.byUsername(username);
     // Verify against a dummy hash for unknown users so response time does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok || user.disabled) return null;
+    if (!user) return { ok: false };
+    if (!ok || user.disabled) return { ok: false, username: user.username };
     const cookieValue = randomSecret();
     const csrfToken = randomSecret();
     const now = this.now();
@@ -64,7 +84,7 @@ export class AuthService {
       idHash: sha256(cookieValue), userId: user.id, csrfToken, createdAt: now.toISOString(), expiresAt, ...(ip ? { ip } : {}),
     });
     await this.sweepExpired(now);
-    return { cookieValue, csrfToken, user: publicUser(user), expiresAt };
+    return { ok: true, session: { cookieValue, csrfToken, user: publicUser(user), expiresAt } };
   }
 
   async fromSessionCookie(cookieValue: string): Promise<Principal | null> {
@@ -125,12 +145,19 @@ export class AuthService {
     }
   }
 
+  /** Fails with UsernameTakenError when the name is taken in any case ("ADMIN" when "admin" exists). */
   async createUser(input: { username: string; password: string; role: Role }): Promise<PublicUser> {
     const user: UserRecord = {
       id: randomUUID(), username: input.username, role: input.role,
       passwordHash: await hashPassword(input.password), createdAt: this.now().toISOString(),
     };
-    await this.store.users.create(user);
+    try {
+      await this.store.users.create(user);
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) throw err;
+      const existing = await this.store.users.byUsername(input.username);
+      throw new UsernameTakenError(input.username, existing?.username ?? input.username);
+    }
     return publicUser(user);
   }
 

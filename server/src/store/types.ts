@@ -138,8 +138,9 @@ export interface PostmortemRepository {
 }
 
 export interface UserRepository {
-  /** Fails with StoreConflictError when the username is taken. */
+  /** Fails with StoreConflictError when the username is taken, regardless of case (store/usernames.ts). */
   create(user: UserRecord): Promise<void>;
+  /** Regardless of case: "ADMIN" finds "admin". */
   byUsername(username: string): Promise<UserRecord | null>;
   byId(id: string): Promise<UserRecord | null>;
   list(): Promise<UserRecord[]>;

@@ -27,9 +27,10 @@ export async function startVigil(env: Record<string, string> = {}, engine?: Part
     ...env,
     DATA_DIR: dataDir,
   });
-  const store = createStore({ dataDir: config.dataDir, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
+  const logger = createLogger(config.logLevel);
+  const store = createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
   const announced: string[] = [];
-  const app = createApp({ store, logger: createLogger(config.logLevel), announce: (t) => announced.push(t), ...(engine ? { engine } : {}) }, config);
+  const app = createApp({ store, logger, announce: (t) => announced.push(t), ...(engine ? { engine } : {}) }, config);
   const address = await app.listen();
   return {
     url: `http://127.0.0.1:${address.port}`,

@@ -1,6 +1,7 @@
 // The supervisor against the real daemon: heals a docker kill within 3 s, leaves a crash to Docker's
 // own restart policy, trips the breaker on a crash loop, respects maintenance mode, and acts on
-// Prometheus saying the service is down while Docker says it runs.
+// Prometheus saying the service is down while Docker says it runs; and leaves alone a container that
+// is also labelled vigil.restartable=false (issue 18.7).
 import Docker from 'dockerode';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { KIND } from '../../src/domain/index.ts';
@@ -150,6 +151,26 @@ describeWith(daemon, 'the supervisor on the real daemon', () => {
     expect(final.timeline.filter((e) => e.kind === 'supervisor.paused' || e.kind === 'supervisor.resumed').map((e) => e.message)).toEqual([
       `supervision of ${name} resumed by sam`,
     ]);
+  });
+
+  test('vigil.restartable=false wins over vigil.supervise=true: killed, it is left down, and the timeline and the containers say why', async () => {
+    const name = uniqueName('owned');
+    const id = await started(name, IDLE, { name, script: IDLE, labels: { 'vigil.restartable': 'false' } });
+    const listed = (await v.admin.request('GET', '/api/containers')).body.find((c: { id: string }) => c.id === id);
+    expect(listed).toMatchObject({ supervised: true, restartable: false });
+    const first = await stateOf(id);
+    await docker(['kill', id]);
+    const incident = await incidentWith(v.admin, name, 'supervisor.decision');
+    const decision = supervisorEntries(incident).find((e) => e.kind === 'supervisor.decision') as Entry;
+    expect(decision.message).toMatch(/was killed with SIGKILL .*; it is labelled vigil.supervise=true but also vigil.restartable=false, and Vigil never restarts a container labelled so — the supervisor leaves it as it is/);
+    expect(decision.data.signals?.[0]?.attributes['decision']).toBe('not_restartable');
+    // Past the first back-off (500 ms) and then some: still down, and no restart was even asked for.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await stateOf(id)).toMatchObject({ status: 'exited', startedAt: first.startedAt });
+    const after = (await incidentsOf(v.admin, name))[0] as { timeline: Entry[] };
+    expect(after.timeline.filter((e) => e.kind === 'supervisor.restart' || e.kind === 'action.restart_result')).toEqual([]);
+    // The restart button and API refuse it, as they did before.
+    expect((await responder.send('POST', `/api/containers/${id}/restart`)).body.error.code).toBe('not_restartable');
   });
 
   test('an unhealthy supervised container is restarted, and comes back healthy', async () => {

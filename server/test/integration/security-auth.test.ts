@@ -69,7 +69,7 @@ describe('sign-in lockout', () => {
     expect(right.body.error.details).toMatchObject({ scope: 'username' });
 
     const lockouts = (await auditSince(started)).filter((r) => r.action === 'auth.lockout');
-    expect(lockouts).toEqual([expect.objectContaining({ actor: 'LockMe', target: 'LockMe', outcome: 'denied', ip: '203.0.113.5', detail: expect.objectContaining({ scope: 'username', failures: 5 }) })]);
+    expect(lockouts).toEqual([expect.objectContaining({ actor: 'lockme', target: 'lockme', outcome: 'denied', ip: '203.0.113.5', detail: expect.objectContaining({ scope: 'username', failures: 5 }) })]);
 
     const viewer = from('198.51.100.2');
     await createUser('unlock-viewer', 'viewer-password-1', 'viewer');

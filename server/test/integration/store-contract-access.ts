@@ -36,6 +36,24 @@ export function accessContract(ctx: StoreTestContext): void {
       expect(await store.users.count()).toBe(2);
       expect((await store.users.byUsername('alice'))?.id).toBe('u1');
     });
+
+    it('usernames are unique regardless of case, and found regardless of case', async () => {
+      const store = await ctx.open();
+      const admin = user('u1', 'admin', { role: 'admin' });
+      await store.users.create(admin);
+      for (const [id, name] of [['u2', 'ADMIN'], ['u3', 'Admin'], ['u4', 'aDmIn']] as const) {
+        await expect(store.users.create(user(id, name))).rejects.toBeInstanceOf(StoreConflictError);
+      }
+      expect(await store.users.count()).toBe(1);
+      for (const name of ['admin', 'ADMIN', 'Admin']) expect(await store.users.byUsername(name), name).toStrictEqual(admin);
+      // Only ASCII letters fold: a look-alike (the Kelvin sign for K) is another, unknown name.
+      await store.users.create(user('u5', 'kate'));
+      expect(await store.users.byUsername('\u212Aate')).toBeNull();
+      expect((await store.users.byUsername('KATE'))?.id).toBe('u5');
+      // Survives reopening (the index is in the store, not in the process).
+      const again = await ctx.reopen();
+      await expect(again.users.create(user('u6', 'KATE'))).rejects.toBeInstanceOf(StoreConflictError);
+    });
   });
 
   describe('sessions', () => {

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../../contract/index.ts';
-import type { AuthService } from '../../auth/service.ts';
+import { UsernameTakenError, type AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
 import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { HttpError, notFound, parseBody } from '../errors.ts';
@@ -44,9 +44,7 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
       await audit.record({ actor, action: 'user.create', target: user.username, outcome: 'ok', detail: { role: user.role }, ...(req.ip ? { ip: req.ip } : {}) });
       res.status(201).json(user);
     } catch (err) {
-      if (err instanceof Error && err.name === 'StoreConflictError') {
-        throw new HttpError(409, 'username_taken', `A user named "${input.username}" already exists.`);
-      }
+      if (err instanceof UsernameTakenError) throw new HttpError(409, 'username_taken', err.message, { existing: err.existing });
       throw err;
     }
   });

@@ -47,14 +47,16 @@ export function authRoutes(o: AuthRouteOptions): Router {
       res.setHeader('Retry-After', String(retryAfterSeconds(lock)));
       throw lockedOut(lock, ip);
     }
-    const session = await o.auth.login(username, password, ip);
-    if (!session) {
+    const result = await o.auth.login(username, password, ip);
+    if (!result.ok) {
       const failure = o.throttle.failure(username, ip);
-      await o.audit.record({ actor: username, action: 'auth.login', outcome: 'denied', ...(ip ? { ip } : {}) });
+      // A name nobody has is kept out of the log as typed: it may be a password typed in the wrong field.
+      const actor = result.username ?? await o.audit.unknownUser(username);
+      await o.audit.record({ actor, action: 'auth.login', outcome: 'denied', ...(ip ? { ip } : {}) });
       if (failure.locked) {
         const l = failure.locked;
         await o.audit.record({
-          actor: username, action: 'auth.lockout', target: l.scope === 'username' ? username : (ip ?? 'unknown'), outcome: 'denied',
+          actor, action: 'auth.lockout', target: l.scope === 'username' ? actor : (ip ?? 'unknown'), outcome: 'denied',
           detail: { scope: l.scope, until: new Date(l.until).toISOString(), failures: l.scope === 'username' ? failure.failures.username : failure.failures.ip },
           ...(ip ? { ip } : {}),
         });
@@ -63,6 +65,7 @@ export function authRoutes(o: AuthRouteOptions): Router {
       }
       throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
     }
+    const session = result.session;
     o.throttle.success(username);
     await o.audit.record({ actor: session.user.username, action: 'auth.login', outcome: 'ok', ...(ip ? { ip } : {}) });
     res.cookie(SESSION_COOKIE, session.cookieValue, { ...cookieOptions(req), maxAge: o.sessionTtlMs });

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { IncidentWithTimeline } from '../../contract/index.ts';
 import { incidentAnalytics, KIND, statsResponse, userCommandSignal, type UserCommand } from '../../domain/index.ts';
 import type { SignalSink } from '../../ingest/pipeline.ts';
+import { CursorSigner } from '../../store/cursor.ts';
+import { SettingKeys } from '../../store/keys.ts';
 import type { Store } from '../../store/types.ts';
 import type { AuditLog } from '../../audit.ts';
 import { HttpError, notFound, parseBody } from '../errors.ts';
@@ -41,6 +43,8 @@ function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
 export function incidentRoutes(deps: { store: Store; sink: SignalSink; audit: AuditLog; now?: () => Date }): Router {
   const r = Router();
   const now = deps.now ?? (() => new Date());
+  // The store's positions are readable and were accepted as made up; the client gets signed ones.
+  const cursors = new CursorSigner(new SettingKeys(deps.store.settings));
 
   async function load(id: string): Promise<IncidentWithTimeline> {
     const incident = await deps.store.incidents.get(id);
@@ -51,7 +55,11 @@ export function incidentRoutes(deps: { store: Store; sink: SignalSink; audit: Au
   r.get('/incidents', async (req, res) => {
     const q = parseQuery(listQuery, req);
     const status = q.status === 'open' ? 'active' : q.status;
-    res.json(await deps.store.incidents.list({ status, limit: q.limit, ...(q.service ? { service: q.service } : {}), ...(q.cursor ? { cursor: q.cursor } : {}) }));
+    // A cursor belongs to its list: the same status and service filter.
+    const scope = `incidents ${JSON.stringify([status, q.service ?? null])}`;
+    const cursor = q.cursor === undefined ? undefined : await cursors.open(q.cursor, scope);
+    const page = await deps.store.incidents.list({ status, limit: q.limit, ...(q.service ? { service: q.service } : {}), ...(cursor ? { cursor } : {}) });
+    res.json({ ...page, nextCursor: page.nextCursor === null ? null : await cursors.sign(page.nextCursor, scope) });
   });
 
   r.get('/incidents/:id', async (req, res) => {

@@ -3,6 +3,7 @@ import type {
   ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
 } from '../types.ts';
 import { StoreConflictError } from '../types.ts';
+import { usernameKey } from '../usernames.ts';
 import type { MongoHandle } from './collections.ts';
 import { isDuplicateKey } from './collections.ts';
 import { docToSession, docToToken, docToUser, sessionToDoc, tokenToDoc, userToDoc } from './documents.ts';
@@ -18,13 +19,14 @@ export class MongoUsers implements UserRepository {
     try {
       await this.handle.collections.users.insertOne(userToDoc(user));
     } catch (err) {
-      if (isDuplicateKey(err)) throw new StoreConflictError(`the username "${user.username}" is taken`, { cause: err });
+      if (isDuplicateKey(err)) throw new StoreConflictError(`the username "${user.username}" is taken (usernames are unique regardless of case)`, { cause: err });
       throw err;
     }
   }
 
+  /** Regardless of case, through the `usernameKey` field and its unique index (usernames.ts). */
   async byUsername(username: string): Promise<UserRecord | null> {
-    const doc = await this.handle.collections.users.findOne({ username });
+    const doc = await this.handle.collections.users.findOne({ usernameKey: usernameKey(username) });
     return doc ? docToUser(doc) : null;
   }
 

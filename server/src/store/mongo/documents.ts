@@ -4,6 +4,7 @@ import type { Incident, TimelineEntry } from '../../contract/index.ts';
 import type { Signal } from '../../domain/signal.ts';
 import { attributesFromJsonText, definedOnly, fromJsonText, toJsonText } from '../records.ts';
 import type { ApiTokenRecord, AuditRecord, PostmortemVersion, SessionRecord, UserRecord } from '../types.ts';
+import { usernameKey } from '../usernames.ts';
 
 export interface SignalDoc {
   _id: string;
@@ -53,7 +54,8 @@ export interface PostmortemDoc {
   savedAt: string;
 }
 
-export type UserDoc = Omit<UserRecord, 'id'> & { _id: string };
+/** `usernameKey` (usernameKey(username)) carries the unique index: usernames are unique regardless of case. */
+export type UserDoc = Omit<UserRecord, 'id'> & { _id: string; usernameKey?: string };
 export type SessionDoc = Omit<SessionRecord, 'idHash'> & { _id: string };
 export type ApiTokenDoc = Omit<ApiTokenRecord, 'id'> & { _id: string };
 
@@ -192,6 +194,7 @@ export function userToDoc(user: UserRecord): UserDoc {
   return {
     _id: user.id,
     username: user.username,
+    usernameKey: usernameKey(user.username),
     passwordHash: user.passwordHash,
     role: user.role,
     createdAt: user.createdAt,

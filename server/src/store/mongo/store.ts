@@ -1,7 +1,9 @@
 // The MongoDB store (what docker compose runs). Kept to plain CRUD, indexes and unique keys, with
 // no transactions or aggregation, so FerretDB 1.24 can stand in for MongoDB in tests.
 import { MongoClient } from 'mongodb';
+import type { Logger } from '../../logger.ts';
 import { redactUrl } from '../../redact-url.ts';
+import { logCaseClashRenames } from '../usernames.ts';
 import type { CommitBatch, Store } from '../types.ts';
 import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
@@ -13,12 +15,15 @@ import type { CommitStep } from './commit.ts';
 import { MongoIncidents, MongoTimeline } from './incidents.ts';
 import { MongoPostmortems } from './postmortems.ts';
 import { MongoSignals } from './signals.ts';
+import { ensureUniqueUsernames } from './usernames.ts';
 
 export interface MongoStoreOptions {
   /** Database name; default: the one in the URL path, else `vigil`. */
   dbName?: string;
   /** How long to look for a reachable server before an operation fails. */
   serverSelectionTimeoutMS?: number;
+  /** Where start-up findings go (users renamed because their names clashed by case). */
+  logger?: Logger;
   /** Fault point for tests: runs after each step of a commit and may throw to abort it there. */
   afterCommitStep?: (step: CommitStep) => void;
 }
@@ -48,6 +53,7 @@ export class MongoStore implements Store {
   private readonly serverSelectionTimeoutMS: number;
   private readonly handle = new MongoHandle();
   private client: MongoClient | null = null;
+  private readonly log: Logger | undefined;
   private initializing: Promise<void> | null = null;
   private readonly afterCommitStep: (step: CommitStep) => void;
   /** A commit failed after its redo record was written: finish it before anything else is written. */
@@ -68,6 +74,7 @@ export class MongoStore implements Store {
     this.url = url;
     this.dbName = options.dbName ?? databaseNameFromUrl(url) ?? DEFAULT_DB_NAME;
     this.serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+    this.log = options.logger?.child({ module: 'store', kind: 'mongodb' });
     this.afterCommitStep = options.afterCommitStep ?? (() => undefined);
   }
 
@@ -118,6 +125,8 @@ export class MongoStore implements Store {
     const collections = collectionsOf(client.db(this.dbName));
     try {
       await ensureIndexes(collections);
+      const renamed = await ensureUniqueUsernames(collections);
+      if (this.log) logCaseClashRenames(renamed, this.log);
     } catch (err) {
       await client.close().catch(() => undefined);
       throw new Error(`cannot create the MongoDB indexes in database ${this.dbName}: ${describe(err)}`, { cause: err });

@@ -63,13 +63,14 @@ export class SqliteUsers implements UserRepository {
         .statement('INSERT INTO users (id, username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?)')
         .run(user.id, user.username, user.passwordHash, user.role, user.createdAt, user.disabled ? 1 : 0);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflictError(`the username "${user.username}" is taken`, { cause: err });
+      if (isUniqueViolation(err)) throw new StoreConflictError(`the username "${user.username}" is taken (usernames are unique regardless of case)`, { cause: err });
       throw err;
     }
   }
 
+  /** Regardless of case (ASCII letters, as usernameKey), through the unique index of schema v5. */
   async byUsername(username: string): Promise<UserRecord | null> {
-    const row = this.conn.statement('SELECT * FROM users WHERE username = ?').get(username);
+    const row = this.conn.statement('SELECT * FROM users WHERE username = ? COLLATE NOCASE').get(username);
     return row ? toUser(row) : null;
   }
 

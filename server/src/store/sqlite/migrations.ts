@@ -3,6 +3,7 @@
 // crash mid-upgrade leaves the file at the previous version rather than half-migrated.
 // Append new migrations at the end; never edit one that has shipped.
 import type { DatabaseSync } from 'node:sqlite';
+import type { CaseClashRename } from '../usernames.ts';
 
 export interface Migration {
   /** 1-based position; must equal the index in MIGRATIONS + 1. */
@@ -158,6 +159,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incidents_active ON incidents (opened_at DESC, id DESC) WHERE status <> 'resolved';
     `,
   },
+  {
+    version: 5,
+    name: 'usernames unique regardless of case',
+    // "ADMIN" and "admin" were two accounts sharing one sign-in lockout count. A file that already
+    // holds such names keeps the oldest account's name (created_at, then id) and renames each later
+    // one to "<name cut to 55>-<first 8 of its id>" (store/usernames.ts caseClashRename), with an
+    // audit record per rename: no user is lost, and the admin can see who to tell. Should a new
+    // name itself clash, the unique index fails and the whole migration rolls back, loudly.
+    // NOCASE folds ASCII letters only, like usernameKey().
+    sql: `
+      CREATE TEMP TABLE v5_case_clashes AS
+        SELECT u.id AS id, u.username AS old_name, substr(u.username, 1, 55) || '-' || substr(u.id, 1, 8) AS new_name
+        FROM users u
+        WHERE EXISTS (SELECT 1 FROM users o WHERE o.username = u.username COLLATE NOCASE
+                        AND (o.created_at < u.created_at OR (o.created_at = u.created_at AND o.id < u.id)));
+      UPDATE users SET username = (SELECT new_name FROM v5_case_clashes c WHERE c.id = users.id)
+        WHERE id IN (SELECT id FROM v5_case_clashes);
+      INSERT INTO audit (id, at, actor, action, target, ip, outcome, detail)
+        SELECT 'schema-v5-rename-' || id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'system', 'user.rename', old_name, NULL, 'ok',
+               json_object('from', old_name, 'to', new_name, 'userId', id,
+                           'reason', 'usernames are unique regardless of case since schema v5; an older user holds this name in another case')
+        FROM v5_case_clashes;
+      DROP TABLE v5_case_clashes;
+      CREATE UNIQUE INDEX users_by_username_key ON users (username COLLATE NOCASE);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {
@@ -198,4 +225,15 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
     applied.push(migration.version);
   }
   return applied;
+}
+
+/** The renames schema v5 made (from its audit records), to be said in the log of the start that made them. */
+export function caseClashRenames(db: DatabaseSync): CaseClashRename[] {
+  const rows = db.prepare("SELECT detail FROM audit WHERE id LIKE 'schema-v5-rename-%' ORDER BY id").all();
+  return rows.flatMap((row) => {
+    const detail: unknown = typeof row['detail'] === 'string' ? JSON.parse(row['detail']) : null;
+    if (typeof detail !== 'object' || detail === null) return [];
+    const { userId, from, to } = detail as Record<string, unknown>;
+    return typeof userId === 'string' && typeof from === 'string' && typeof to === 'string' ? [{ userId, from, to }] : [];
+  });
 }

@@ -1,12 +1,14 @@
 // The embedded store: one SQLite file in the data directory, used when no MONGODB_URL is set.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../../logger.ts';
+import { logCaseClashRenames } from '../usernames.ts';
 import type { CommitBatch, Store } from '../types.ts';
 import { SqliteApiTokens, SqliteSessions, SqliteUsers } from './access.ts';
 import { SqliteAudit, SqliteCursors, SqliteSettings } from './bookkeeping.ts';
 import { SqliteConnection } from './connection.ts';
+import { secureDatabaseFiles, secureDataDir } from './files.ts';
 import { SqliteIncidents } from './incidents.ts';
-import { migrate } from './migrations.ts';
+import { caseClashRenames, migrate } from './migrations.ts';
 import { SqlitePostmortems } from './postmortems.ts';
 import { SqliteSignals } from './signals.ts';
 import { SqliteTimeline } from './timeline.ts';
@@ -15,6 +17,8 @@ import { commitBatch } from './writes.ts';
 export const DATABASE_FILE = 'vigil.db';
 
 export interface SqliteStoreOptions {
+  /** Where start-up findings go (files tightened, users renamed by a migration). */
+  logger?: Logger;
   /** Fault point for tests: runs before every write of a commit and may throw to abort it. */
   beforeCommitWrite?: () => void;
 }
@@ -24,6 +28,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly dataDir: string;
   private readonly conn = new SqliteConnection();
+  private readonly log: Logger | undefined;
   private readonly beforeCommitWrite: (() => void) | undefined;
 
   readonly signals = new SqliteSignals(this.conn);
@@ -39,16 +44,19 @@ export class SqliteStore implements Store {
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.dataDir = dataDir;
+    this.log = options.logger?.child({ module: 'store', kind: 'embedded' });
     this.beforeCommitWrite = options.beforeCommitWrite;
     this.file = path.join(dataDir, DATABASE_FILE);
   }
 
   async init(): Promise<void> {
     if (this.conn.isOpen) return;
-    mkdirSync(this.dataDir, { recursive: true });
+    secureDataDir(this.dataDir, this.log);
+    secureDatabaseFiles(this.file, this.log);
     const db = this.conn.open(this.file);
     try {
-      migrate(db);
+      const applied = migrate(db);
+      if (this.log && applied.includes(5)) logCaseClashRenames(caseClashRenames(db), this.log);
     } catch (err) {
       this.conn.close();
       throw err;

@@ -1,7 +1,7 @@
 // The supervisor's rules without Docker: back-off, Docker's own restart policy, the breaker, stale reports.
 import { describe, expect, test } from 'vitest';
 import {
-  afterRestart, backoffMs, decide, DEFAULT_POLICY, FRESH_STATE, openBreaker, triggerReason, type SupervisionState, type Trigger,
+  afterRestart, backoffMs, decide, DEFAULT_POLICY, FRESH_STATE, openBreaker, triggerReason, type Decision, type SupervisionState, type Trigger,
 } from '../../../src/actions/supervisor-policy.ts';
 import { restartPolicyFires } from '../../../src/sources/docker/containers.ts';
 
@@ -85,5 +85,20 @@ describe("Docker's restart policies (FACTS.md)", () => {
     expect(restartPolicyFires(policy('always'), { killed: false, exitCode: 0, restartCount: 0 })).toBe(true);
     expect(restartPolicyFires(policy('on-failure', 2), { killed: false, exitCode: 1, restartCount: 1 })).toBe(true);
     expect(restartPolicyFires(policy('on-failure', 2), { killed: false, exitCode: 1, restartCount: 2 })).toBe(false);
+  });
+});
+
+describe('vigil.restartable=false', () => {
+  test('wins over vigil.supervise=true for every trigger, before back-off, Docker\'s policy or the breaker', () => {
+    const triggers: Trigger[] = [killed, crashed, { type: 'unhealthy' }, { type: 'service_down', downSinceMs: 0 },
+      { type: 'death', exitCode: 1, restartPolicy: 'on-failure', policyWillFire: true }];
+    for (const state of [FRESH_STATE, openBreaker(FRESH_STATE, 0)]) {
+      for (const t of triggers) {
+        const d: Decision = decide(state, t, { service: 'backend', nowMs: 1_000, restartable: false }, P);
+        expect(d.action).toBe('refuse');
+        expect(d.action === 'refuse' && d.message).toMatch(/labelled vigil.supervise=true but also vigil.restartable=false, and Vigil never restarts a container labelled so/);
+      }
+    }
+    expect(decide(FRESH_STATE, killed, { service: 'backend', nowMs: 0, restartable: true }, P).action).toBe('restart');
   });
 });
