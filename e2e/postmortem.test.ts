@@ -2,7 +2,7 @@
 // the real Alertmanager webhook: Vigil's draft → edit → save → reload is byte for byte; two saves at
 // once → one 409 and the merge view (edit merged, take theirs, keep mine); the version list and a
 // diff; hostile Markdown renders inert (raw HTML as text, no javascript: links, no handler even
-// attempted — Chromium would report one to the CSP); a viewer reads only; print, .md and chart PNG export; an
+// attempted — Chromium would report one to the CSP); no image from another origin; a viewer reads only; print, .md and chart PNG export; an
 // action item ticked on the board. Screenshots in both themes.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -245,6 +245,42 @@ describeWith(chromium, 'the post-mortem in a browser', (executablePath) => {
     // Back to the saved text: nothing unsaved when the test moves on.
     await editor().fill(saved);
     await preview.locator('h2', { hasText: 'Hostile' }).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('postmortem-unsaved').count()).toBe(0);
+  });
+
+  it('shows no image from another origin: Markdown images from elsewhere are dropped before the browser asks for them', async () => {
+    // An image from another host is a beacon (who read the post-mortem, when, from where). The CSP
+    // would block the request; the sanitizer must not leave it to the CSP (issue 18.8).
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => { if (!r.url().startsWith(vigil.baseUrl) && !r.url().startsWith('data:')) asked.push(r.url()); };
+    page.on('request', onRequest);
+    await page.evaluate(() => {
+      const w = window as unknown as { __pmBlocked: string[] };
+      w.__pmBlocked = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__pmBlocked.push(e.blockedURI));
+    });
+    const pixel = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+    const beacons = `${saved}\n## Beacons\n\n![tracker](https://beacon.example.invalid/p.png?who=admin)\n\n`
+      + `![relative to scheme](//beacon.example.invalid/s.png) ![shouted](HTTPS://BEACON.EXAMPLE.INVALID/u.png)\n\n`
+      + `![by reference][ref]\n\n[ref]: http://beacon.example.invalid/r.png\n\n`
+      + `[![in a link](https://beacon.example.invalid/l.png)](https://runbooks.invalid/x)\n\n![inline pixel](${pixel})\n`;
+    await editor().fill(beacons);
+    const preview = page.getByTestId('postmortem-preview');
+    await preview.locator('h2', { hasText: 'Beacons' }).waitFor();
+    const images = await preview.evaluate((el) => [...el.querySelectorAll('img')].map((img) => ({ src: img.getAttribute('src'), alt: img.getAttribute('alt') })));
+    expect(images).toEqual([{ src: pixel, alt: 'inline pixel' }]);
+    const shown = await preview.textContent();
+    expect(shown).toContain('[image "tracker" from beacon.example.invalid not shown: post-mortems show images from Vigil itself only]');
+    expect(shown).toContain('[image "by reference" from beacon.example.invalid not shown');
+    expect(shown).toContain('[image "shouted" from beacon.example.invalid not shown');
+    expect(shown).toContain('[image "relative to scheme" from beacon.example.invalid not shown');
+    expect(await preview.locator('a[href="https://runbooks.invalid/x"]').textContent()).toContain('[image "in a link" from beacon.example.invalid not shown');
+    await page.waitForTimeout(300);
+    expect(asked).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __pmBlocked: string[] }).__pmBlocked)).toEqual([]);
+    page.off('request', onRequest);
+    await editor().fill(saved);
+    await preview.locator('h2', { hasText: 'Beacons' }).waitFor({ state: 'detached' });
     expect(await page.getByTestId('postmortem-unsaved').count()).toBe(0);
   });
 
