@@ -12,6 +12,9 @@ const OPEN_LIMIT = 500;
 const PAGE_SIZE = 50;
 /** Requests one "load more" may make while client-side filters (time, text) skip items. */
 const MAX_SCAN_REQUESTS = 8;
+/** Rows live updates may grow the history to before it is read again from the server instead. */
+const HISTORY_LIVE_CAP = 500;
+const HISTORY_RELOAD_DELAY_MS = 1_000;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -34,6 +37,7 @@ export const useIncidentsStore = defineStore('incidents', () => {
   const historyLoaded = ref(false);
   const historyError = ref<string | null>(null);
   let historyRun = 0;
+  let historyReload: ReturnType<typeof setTimeout> | undefined;
 
   const open = computed(() => Object.values(byId.value).filter(isActive).sort(compareForBoard));
   const history = computed(() => historyIds.value
@@ -45,17 +49,35 @@ export const useIncidentsStore = defineStore('incidents', () => {
   function put(incident: Incident): void {
     const next = newerIncident(byId.value[incident.id], incident);
     if (next === byId.value[incident.id]) return;
-    byId.value = { ...byId.value, [incident.id]: next };
+    // In place, not a copy of the whole map: a catch-up after a storm applies thousands in a row.
+    byId.value[incident.id] = next;
     revision.value++;
   }
 
-  /** A live incident the history should show now: insert it where the loaded pages reach. */
+  /**
+   * A live incident the history should show now: insert it where the loaded pages reach. Past
+   * HISTORY_LIVE_CAP rows (a storm caught up after a reconnect) the history is read again from its
+   * first page instead, once things settle, so "Load more" goes on from the server's cursor.
+   */
   function offerToHistory(incident: Incident): void {
     if (!historyLoaded.value || historyIds.value.includes(incident.id) || !matchesFilter(incident, filter.value)) return;
-    const list = historyIds.value.map((id) => byId.value[id]).filter((i): i is Incident => i !== undefined);
-    const oldest = list[list.length - 1];
-    if (!historyDone.value && oldest && compareNewestFirst(incident, oldest) > 0) return; // a later page brings it
-    historyIds.value = [...list, incident].sort(compareNewestFirst).map((i) => i.id);
+    const ids = historyIds.value;
+    // Binary search on the loaded order (newest first); ids whose incident is gone sort last.
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const other = byId.value[ids[mid] ?? ''];
+      if (other && compareNewestFirst(incident, other) > 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (!historyDone.value && lo === ids.length) return; // a later page brings it
+    if (ids.length >= HISTORY_LIVE_CAP) {
+      clearTimeout(historyReload);
+      historyReload = setTimeout(() => { void reloadHistory(); }, HISTORY_RELOAD_DELAY_MS);
+      return;
+    }
+    historyIds.value = [...ids.slice(0, lo), incident.id, ...ids.slice(lo)];
   }
 
   function upsert(incident: unknown): void {
@@ -153,6 +175,7 @@ export const useIncidentsStore = defineStore('incidents', () => {
   }
 
   async function reloadHistory(): Promise<void> {
+    clearTimeout(historyReload);
     historyRun++;
     historyIds.value = [];
     historyCursor.value = null;
@@ -162,6 +185,7 @@ export const useIncidentsStore = defineStore('incidents', () => {
   }
 
   function reset(): void {
+    clearTimeout(historyReload);
     byId.value = {};
     openLoaded.value = false;
     openError.value = null;

@@ -121,7 +121,7 @@ const sockets: LiveSocket[] = [];
 
 beforeAll(async () => {
   dataDir = makeTempDir('vigil-sync-flood');
-  const store = createStore({ dataDir });
+  const store = await createStore({ dataDir });
   await store.init();
   const auth = new AuthService(store, { sessionTtlMs: 3_600_000, logger: createLogger('silent') });
   await auth.ensureAdmin('flood-admin-password', () => 'flood-admin-password');
