@@ -17,7 +17,7 @@ import { principalFrom } from '../http/auth-middleware.ts';
 import type { OriginPolicy } from '../http/origin.ts';
 import { principalKey, SyncGuard, type SyncLimits } from './sync-guard.ts';
 import { decodeSyncCursor, encodeSyncCursor, readSyncPage, SYNC_PAGE_BYTES } from './sync-pages.ts';
-import { whenWritten } from './written.ts';
+import { sendAndFlush } from './written.ts';
 
 interface SocketData {
   principal: Principal;
@@ -131,13 +131,10 @@ export class RealtimeGateway {
           const refused = await guard.sync(
             socket.id, key,
             () => readSyncPage(deps.store, since, cursor, deps.syncPageBytes ?? SYNC_PAGE_BYTES),
-            async (page) => {
-              answer({
-                incidents: page.incidents, entries: page.entries, serverTime: new Date().toISOString(),
-                ...(page.next ? { next: encodeSyncCursor(page.next) } : {}),
-              });
-              await whenWritten(socket);
-            },
+            (page) => sendAndFlush(socket, () => answer({
+              incidents: page.incidents, entries: page.entries, serverTime: new Date().toISOString(),
+              ...(page.next ? { next: encodeSyncCursor(page.next) } : {}),
+            })),
           );
           if (refused) answer(refused);
         } catch (err) {

@@ -1,5 +1,5 @@
 // What one viewer may cost the server through socket.io: one sync at a time per socket (until its
-// answer has left for the network, so a client that never reads cannot pile answers up in memory),
+// answer has been handed to the transport, so a client that never reads cannot pile answers up),
 // a rate per principal across all of its sockets, a bounded number of syncs reading the store at
 // once server-wide, a bounded number of sockets per principal, and a bounded message rate per socket.
 import pLimit from 'p-limit';
@@ -86,7 +86,7 @@ export class SyncGuard {
 
   /**
    * Runs one sync for a socket, or says why not. `read` runs when a read slot is free; `deliver`
-   * hands its result to the client and resolves once that answer has left (the read slot is free
+   * hands its result to the client and resolves once that answer is with the transport (the read slot is free
    * again meanwhile); until then this socket's next sync is refused as busy.
    */
   async sync<T>(socketId: string, key: string, read: () => Promise<T>, deliver: (result: T) => Promise<void>): Promise<SyncFailure | null> {

@@ -4,25 +4,28 @@ import type { Socket } from 'socket.io';
 const GIVE_UP_MS = 30_000;
 
 /**
- * Resolves once what was last given to the socket has been handed to the network (its transport
- * reported "drain"), or the connection ended: a client that stops reading holds its answer in the
- * kernel's buffer, not in ever more copies in Vigil's memory.
+ * Sends with `send` and resolves once that has been handed to the transport (engine.io's `flush`
+ * of its write buffer), or the connection ended. While the transport is still busy with an earlier
+ * answer the new one waits in engine.io's buffer and this does not resolve: a client that stops
+ * reading holds at most one answer in the transport and one in the buffer, not ever more copies.
  */
-export function whenWritten(socket: Socket): Promise<void> {
-  if (socket.disconnected) return Promise.resolve();
+export function sendAndFlush(socket: Socket, send: () => void): Promise<void> {
+  if (socket.disconnected) {
+    send();
+    return Promise.resolve();
+  }
   const conn = socket.conn;
-  const transport = conn.transport;
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
-      transport.off('drain', done);
-      conn.off('upgrade', done);
+      conn.off('flush', done);
       socket.off('disconnect', done);
       resolve();
     };
     const timer = setTimeout(done, GIVE_UP_MS);
-    transport.on('drain', done);
-    conn.on('upgrade', done);
+    // Before sending: when the transport is free, the flush happens inside send().
+    conn.on('flush', done);
     socket.on('disconnect', done);
+    send();
   });
 }
