@@ -8,6 +8,7 @@ import { Session, startVigil, WEBHOOK_TOKEN, type VigilProcess, type VigilSocket
 const FANOUT_GOAL_MS = 250;
 /** Nothing listens here: this Vigil must not watch (or heal) the containers of anyone else on the machine. */
 export const NO_DOCKER = 'unix:///nonexistent/vigil-bench/docker.sock';
+const SOCKETS_PER_TOKEN = 20;
 
 /** Opens an incident through the Alertmanager webhook and returns its id. */
 export async function openIncidentByAlert(session: Session, service: string): Promise<string> {
@@ -39,9 +40,16 @@ export async function fanoutBench(options: { clients: number; rounds: number; lo
     const session = await Session.signIn(vigil.url);
     const incidentId = await openIncidentByAlert(session, 'bench-fanout');
     let current: { text: string; times: number[] } | undefined;
+    // A thousand browsers are many people: one viewer token per 20 clients (Vigil's limit per user or token).
+    const tokens: string[] = [];
+    for (let t = 0; t * SOCKETS_PER_TOKEN < options.clients; t += 1) {
+      const created = await session.post('/api/tokens', { name: `bench-fanout-${t}`, role: 'viewer' }) as { token: string };
+      tokens.push(created.token);
+    }
     // 50 handshakes at a time, as browsers reconnecting after a deploy would come in waves.
     for (let i = 0; i < options.clients; i += 50) {
-      const batch = await Promise.all(Array.from({ length: Math.min(50, options.clients - i) }, () => session.socket()));
+      const batch = await Promise.all(Array.from({ length: Math.min(50, options.clients - i) }, (_, k) =>
+        session.socket(tokens[Math.floor((i + k) / SOCKETS_PER_TOKEN)])));
       for (const socket of batch) {
         const index = sockets.length;
         sockets.push(socket);

@@ -150,9 +150,14 @@ export class Session {
     return answer;
   }
 
-  /** A socket.io client with this session, resolved once the server has greeted it. */
-  async socket(): Promise<VigilSocket> {
-    const socket: VigilSocket = io(this.url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: this.cookie } });
+  /**
+   * A socket.io client with this session (or, given one, an API token), resolved once the server has
+   * greeted it. Vigil allows 20 live sockets per user or token: more clients need more tokens.
+   */
+  async socket(token?: string): Promise<VigilSocket> {
+    const socket: VigilSocket = token === undefined
+      ? io(this.url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie: this.cookie } })
+      : io(this.url, { transports: ['websocket'], reconnection: false, auth: { token } });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no server:hello within 30 s')), 30_000);
       socket.once('server:hello', () => { clearTimeout(timer); resolve(); });
