@@ -117,14 +117,14 @@ export async function ingestBench(options: { signals: number; mongoSignals: numb
   const rows: Row[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-ingest-'));
   try {
-    rows.push(...await benchStore('embedded', createStore({ dataDir: dir }), options.signals));
+    rows.push(...await benchStore('embedded', await createStore({ dataDir: dir }), options.signals));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   let ferret: FerretDb | undefined;
   try {
     ferret = await startFerretDb();
-    rows.push(...await benchStore('MongoDB (FerretDB)', createStore({ dataDir: dir, mongodbUrl: `${ferret.url}vigil_bench` }), options.mongoSignals));
+    rows.push(...await benchStore('MongoDB (FerretDB)', await createStore({ dataDir: dir, mongodbUrl: `${ferret.url}vigil_bench` }), options.mongoSignals));
   } catch (err) {
     rows.push({ bench: 'ingest', metric: 'ingest MongoDB (FerretDB) (did not run)', value: Number.NaN, unit: '', verdict: 'FAIL', note: err instanceof Error ? err.message.split('\n')[0] : String(err) });
   } finally {

@@ -128,7 +128,7 @@ export async function queriesBench(options: { incidents: number; entriesPerIncid
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-queries-'));
   let vigil: VigilProcess | undefined;
   try {
-    const store = createStore({ dataDir: dir });
+    const store = await createStore({ dataDir: dir });
     await store.init();
     const seconds = await fill(store, options.incidents, options.entriesPerIncident, 1);
     await store.close();
@@ -146,7 +146,7 @@ export async function queriesBench(options: { incidents: number; entriesPerIncid
   try {
     ferret = await startFerretDb();
     const url = `${ferret.url}vigil_bench_queries`;
-    const store = createStore({ dataDir: dir, mongodbUrl: url });
+    const store = await createStore({ dataDir: dir, mongodbUrl: url });
     await store.init();
     const seconds = await fill(store, options.mongoIncidents, options.entriesPerIncident, 16);
     await store.close();

@@ -94,12 +94,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: readWebhookToken,
-    sink: { ingest: (s) => pipeline.ingest(s) }, mapping: config.serviceMapping, registry: metrics.registry, logger: log,
+    sink: { ingest: (s) => pipeline.ingest(s) }, overloaded: () => pipeline.overloaded,
+    mapping: config.serviceMapping, registry: metrics.registry, logger: log,
   }));
 
   // Docker watchers report their own status; signals and container updates flow once listening.
   const docker = new DockerSource({
-    config, store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, status, logger: log,
+    config, store: deps.store, sink: { ingest: (s, o) => pipeline.ingest(s, o) }, status, logger: log,
     ready: () => storeLife.ready(), onContainer: (c) => realtime.containerUpdate(c),
   });
   const dockerActions = createDockerActions({

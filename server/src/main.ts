@@ -16,7 +16,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
-const store = createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
+const store = await createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
 const app = createApp({ store, logger }, config);
 
 try {

@@ -132,13 +132,16 @@ export class Engine {
    * After a restart: an engine rebuilt from the stored active incidents (with their timelines) and the
    * stored signals since the earliest of them opened (minus the crash-loop window). Decisions carry
    * what differs from the given incidents (usually nothing); incidents the signals re-derive but that
-   * were not given (resolved ones) come out as idempotent upserts/appends. Nothing is removed here.
+   * were not given (resolved ones) come out as idempotent upserts/appends. Nothing is removed here,
+   * except for the services of `unapplied` signals (stored by a commit whose decisions were not):
+   * there the store is behind its signals, and what they no longer make goes.
    */
   static restore(
     active: readonly IncidentWithTimeline[],
     signals: readonly Signal[],
     options?: Partial<EngineOptions>,
     now?: string,
+    unapplied: readonly Signal[] = [],
   ): RestoreResult {
     const engine = new Engine(options);
     const o = engine.options;
@@ -146,12 +149,17 @@ export class Engine {
     engine.nowMs = nowMs;
     const decisions: Decision[] = [];
     const derived = new Set<string>();
+    const behindTheirSignals = new Set<string>();
+    for (const signal of unapplied) {
+      const key = correlationKey(signal, o);
+      if (key !== null) behindTheirSignals.add(key.key);
+    }
     const byKey = new Map<string, IncidentWithTimeline[]>();
     for (const incident of active) {
       const key = `${incident.host}\u0000${incident.service}`;
       byKey.set(key, [...(byKey.get(key) ?? []), incident]);
     }
-    for (const [key, group] of groupByService(signals, o)) {
+    for (const [key, group] of groupByService([...signals, ...unapplied], o)) {
       const baseline = newMachine(group.service, group.host);
       const s = newService(key, group.service, group.host, baseline, 0);
       s.signals = group.signals;
@@ -163,9 +171,11 @@ export class Engine {
         for (const entry of timeline) stored.entries[entry.id] = incident.id;
       }
       const ahead = behind(s.machine, nowMs, o);
-      const result = diff(stored, viewAt(s.machine, nowMs, o), false);
+      const removals = behindTheirSignals.has(key);
+      const result = diff(stored, viewAt(s.machine, nowMs, o), removals);
       for (const d of result.decisions) decisions.push(d);
       for (const id of Object.keys(result.emitted.incidents)) derived.add(id);
+      if (removals) for (const id of Object.keys(stored.incidents)) derived.add(id);
       s.emitted = result.emitted;
       s.told = ahead ? null : countTold(s.machine);
       s.viewedAtMs = nowMs;

@@ -7,7 +7,7 @@ import { coalesce, Engine, engineOptions } from '../domain/index.ts';
 import type { Decision, EngineOptions } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
-import type { CursorUpdate, Store } from '../store/types.ts';
+import type { CommitResult, CursorUpdate, Store } from '../store/types.ts';
 
 export interface Broadcaster {
   incidentUpsert(incident: Incident): void;
@@ -106,23 +106,24 @@ export class IngestPipeline implements SignalSink {
   }
 
   private async restore(): Promise<void> {
-    await this.store.recover();
     const active = await this.activeIncidents();
     const nowMs = this.now().getTime();
     const earliestOpen = Math.min(nowMs, ...active.map((i) => Date.parse(i.openedAt)));
     const since = new Date(Math.min(earliestOpen - this.options.crashLoopWindowMs, nowMs - this.options.retainMs)).toISOString();
+    // Signals a crash left stored but not applied reach their timelines however old they are.
+    const unapplied = await this.store.signals.unapplied();
     const signals = await this.signalsSince(since);
-    const result = Engine.restore(active, signals, this.options, this.now().toISOString());
+    const result = Engine.restore(active, signals, this.options, this.now().toISOString(), unapplied);
     if (result.unmatched.length > 0) {
       this.log.warn({ incidents: result.unmatched }, 'active incidents whose signals are gone; left as stored');
     }
-    const decisions = coalesce(result.decisions);
-    if (decisions.length > 0) await this.store.commit({ signals: [], decisions });
+    // Always a commit, empty or not: it also marks the unapplied signals applied.
+    const { decisions } = await this.store.commit({ signals: [], decide: () => coalesce(result.decisions) });
     this.engine = result.engine;
     this.needsRestore = false;
     this.emit(decisions);
     this.scheduleTick();
-    this.log.info({ active: active.length, signals: signals.length }, 'engine restored');
+    this.log.info({ active: active.length, signals: signals.length, unapplied: unapplied.length }, 'engine restored');
   }
 
   private async restoreIfNeeded(): Promise<void> {
@@ -180,42 +181,48 @@ export class IngestPipeline implements SignalSink {
   private async commitCalls(calls: readonly Call[]): Promise<Signal[][]> {
     await this.restoreIfNeeded();
     const receivedAt = this.now().toISOString();
+    const candidates: Signal[] = [];
     const ids = new Set<string>();
-    for (const call of calls) for (const s of call.signals) ids.add(s.id);
-    const known = await this.store.signals.known([...ids]);
-    const perCall: Signal[][] = [];
-    const fresh: Signal[] = [];
     const cursors = new Map<string, CursorUpdate>();
     for (const call of calls) {
-      const mine: Signal[] = [];
       for (const s of call.signals) {
-        if (known.has(s.id)) continue;
-        known.add(s.id);
+        if (ids.has(s.id)) continue;
+        ids.add(s.id);
         // A caller that already knows when the signal arrived (a replay, an import) keeps that time.
-        const stored = s.receivedAt === undefined ? { ...s, receivedAt } : s;
-        mine.push(stored);
-        fresh.push(stored);
+        candidates.push(s.receivedAt === undefined ? { ...s, receivedAt } : s);
       }
-      perCall.push(mine);
       if (call.cursor) cursors.set(JSON.stringify([call.cursor.source, call.cursor.host]), call.cursor);
     }
-    let decisions: Decision[];
+    let result: CommitResult;
     try {
-      try {
-        decisions = coalesce(this.engine.apply(fresh));
-      } catch (err) {
-        throw new EngineFailure(err);
-      }
-      await this.store.commit({ signals: fresh, decisions, cursors: [...cursors.values()] });
+      result = await this.store.commit({
+        signals: candidates,
+        cursors: [...cursors.values()],
+        decide: (fresh) => {
+          try {
+            return coalesce(this.engine.apply(fresh));
+          } catch (err) {
+            throw new EngineFailure(err);
+          }
+        },
+      });
     } catch (err) {
-      // The engine has moved on and the store has not: re-derive the engine from the store first.
+      // The engine may have moved on while the store did not: re-derive the engine from the store first.
       this.needsRestore = true;
       throw err;
     }
-    this.emit(decisions);
+    this.emit(result.decisions);
     this.scheduleTick();
-    for (const signal of fresh) this.notify(signal);
-    return perCall;
+    for (const signal of result.fresh) this.notify(signal);
+    const freshIds = new Set(result.fresh.map((s) => s.id));
+    const byId = new Map(result.fresh.map((s) => [s.id, s]));
+    // Each call gets the new signals it carried (the first call carrying an id gets it).
+    const given = new Set<string>();
+    return calls.map((call) => call.signals.flatMap((s) => {
+      if (!freshIds.has(s.id) || given.has(s.id)) return [];
+      given.add(s.id);
+      return [byId.get(s.id) as Signal];
+    }));
   }
 
   onSignal(listener: SignalListener): void {
@@ -238,7 +245,7 @@ export class IngestPipeline implements SignalSink {
       await this.restoreIfNeeded();
       try {
         const decisions = coalesce(this.engine.tick(this.now().toISOString()));
-        if (decisions.length > 0) await this.store.commit({ signals: [], decisions });
+        if (decisions.length > 0) await this.store.commit({ signals: [], decide: () => decisions });
         this.emit(decisions);
       } catch (err) {
         this.needsRestore = true;
@@ -283,7 +290,14 @@ export class IngestPipeline implements SignalSink {
     let cursor: string | undefined;
     do {
       const page = await this.store.incidents.list({ status: 'active', limit: PAGE, ...(cursor ? { cursor } : {}) });
-      for (const incident of page.items) out.push({ ...incident, timeline: await this.store.timeline.forIncident(incident.id) });
+      const entries = await this.store.timeline.forIncidents(page.items.map((i) => i.id));
+      const byIncident = new Map<string, TimelineEntry[]>();
+      for (const e of entries) {
+        const list = byIncident.get(e.incidentId);
+        if (list) list.push(e);
+        else byIncident.set(e.incidentId, [e]);
+      }
+      for (const incident of page.items) out.push({ ...incident, timeline: byIncident.get(incident.id) ?? [] });
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return out;

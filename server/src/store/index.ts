@@ -1,7 +1,7 @@
 // Picks the store: MongoDB when a URL is configured, the embedded SQLite file otherwise.
-// Nothing is opened or connected here; the caller runs init() (see lifecycle.ts).
+// Nothing is opened or connected here; the caller runs init() (see lifecycle.ts). The MongoDB
+// driver (~20 MB of heap) is loaded only when a MONGODB_URL asks for it.
 import type { Logger } from '../logger.ts';
-import { MongoStore } from './mongo/store.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import type { Store } from './types.ts';
 
@@ -12,8 +12,10 @@ export interface StoreOptions {
   logger?: Logger;
 }
 
-export function createStore(options: StoreOptions): Store {
+export async function createStore(options: StoreOptions): Promise<Store> {
   const url = options.mongodbUrl?.trim();
   const logged = options.logger ? { logger: options.logger } : {};
-  return url ? new MongoStore(url, logged) : new SqliteStore(options.dataDir, logged);
+  if (!url) return new SqliteStore(options.dataDir, logged);
+  const { MongoStore } = await import('./mongo/store.ts');
+  return new MongoStore(url, logged);
 }

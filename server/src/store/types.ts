@@ -1,6 +1,7 @@
 // The repository interface. Two implementations: MongoDB (store/mongo) and embedded SQLite
 // (store/sqlite). One contract test suite runs against both.
 import type { Incident, IncidentStatus, Role, TimelineEntry } from '../contract/index.ts';
+import type { Decision } from '../domain/decisions.ts';
 import type { Signal } from '../domain/signal.ts';
 
 export type StoreKind = 'mongodb' | 'embedded';
@@ -86,6 +87,12 @@ export interface SignalRepository {
   insert(signal: Signal): Promise<boolean>;
   /** Idempotent by id; returns the signals that were new, in input order. */
   insertMany(signals: Signal[]): Promise<Signal[]>;
+  /**
+   * Signals a crash left stored without the decisions they cause (MongoDB, between its two writes of
+   * a commit; never on the embedded store), oldest first. The engine takes them in when it is
+   * restored; the next commit marks them applied.
+   */
+  unapplied(): Promise<Signal[]>;
   get(id: string): Promise<Signal | null>;
   /** Signals ordered by (at, id), strictly after the given position. */
   listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]>;
@@ -119,6 +126,8 @@ export interface TimelineRepository {
   append(entry: TimelineEntry): Promise<boolean>;
   /** Deletes one entry (the engine re-derived it, e.g. a burst grew); true when it existed. */
   remove(id: string): Promise<boolean>;
+  /** Entries of several incidents (each in time order), read at once: what a restart reads for every active incident. */
+  forIncidents(incidentIds: readonly string[]): Promise<TimelineEntry[]>;
   /** Entries of one incident in time order (at asc, id asc). */
   forIncident(incidentId: string): Promise<TimelineEntry[]>;
   /** Entries stored (by the server's clock) at or after `since` (and strictly after `after`), in write order (for socket.io sync). */
@@ -178,8 +187,40 @@ export interface SettingRepository {
   setIfAbsent(key: string, value: string): Promise<string>;
 }
 
+export interface CursorUpdate {
+  source: string;
+  host: string;
+  value: string;
+}
+
+/**
+ * What one ingest commit stores: the signals it was given that the store did not have yet (with
+ * `receivedAt`), the decisions `decide` derives from exactly those (coalesced: at most one per
+ * incident and per entry), and the source cursors they move.
+ */
+export interface CommitBatch {
+  signals: readonly Signal[];
+  /** Called once, synchronously, with the signals that were new. A throw stores nothing of the batch. */
+  decide(fresh: readonly Signal[]): Decision[];
+  cursors?: readonly CursorUpdate[];
+}
+
+export interface CommitResult {
+  /** The signals of the batch that were new, in the order given. */
+  fresh: Signal[];
+  decisions: Decision[];
+}
+
 export interface Store {
   readonly kind: StoreKind;
+  /**
+   * Stores a batch: the signals that are new, the decisions `decide` derives from them, the cursors.
+   * SQLite: one transaction, all or nothing. MongoDB, without transactions: the signals first (its
+   * insert tells which are new), then idempotent bulk writes, the "applied" mark last; a crash
+   * before the mark leaves signals that `signals.unapplied()` gives back, and the engine's restore
+   * re-derives their services (see mongo/commit.ts).
+   */
+  commit(batch: CommitBatch): Promise<CommitResult>;
   /** Connects, creates indexes / runs migrations. */
   init(): Promise<void>;
   /** Cheap round trip; throws when the store cannot answer. */

@@ -28,7 +28,7 @@ export async function startVigil(env: Record<string, string> = {}, engine?: Part
     DATA_DIR: dataDir,
   });
   const logger = createLogger(config.logLevel);
-  const store = createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
+  const store = await createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
   const announced: string[] = [];
   const app = createApp({ store, logger, announce: (t) => announced.push(t), ...(engine ? { engine } : {}) }, config);
   const address = await app.listen();

@@ -50,7 +50,7 @@ describe('the webhook on the embedded store', () => {
     vigil = await startVigil({ DATA_DIR: dataDir, WEBHOOK_TOKEN: TOKEN, ADMIN_PASSWORD: 'webhook-admin-pw', PROMETHEUS_POLL_SECONDS: '0' });
     await vigil.app.ready();
     // A second connection to the same SQLite file: what is really stored, not what the API shows.
-    store = createStore({ dataDir });
+    store = await createStore({ dataDir });
     await store.init();
     admin = new Client(vigil.url);
     expect((await admin.login('admin', 'webhook-admin-pw')).status).toBe(200);

@@ -36,7 +36,7 @@ describeWith(parts, 'FerretDB stopped for 60 s', (endpoint) => {
     db = await startRestartableFerretDb();
     const url = `${db.url}vigil_fault_outage_${randomBytes(4).toString('hex')}`;
     v = await startDockerVigil([endpoint], { MONGODB_URL: url, WEBHOOK_TOKEN });
-    store = createStore({ dataDir: v.vigil.dataDir, mongodbUrl: url });
+    store = await createStore({ dataDir: v.vigil.dataDir, mongodbUrl: url });
     await store.init();
   });
   afterAll(async () => {

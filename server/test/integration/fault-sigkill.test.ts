@@ -1,12 +1,15 @@
-// Fault: Vigil SIGKILLed in the middle of a burst of 10,000 alerts delivered by Alertmanager-like
-// senders (several notifications in flight, each retried until answered 200), then started again.
-// What it acknowledged before the kill is in the store at the moment it died; once every
-// notification is acknowledged, each of the 10,000 alerts is stored once and on a timeline once.
-// On the embedded store and on MongoDB (FerretDB).
+// Fault: Vigil SIGKILLed again and again in the middle of a burst of 10,000 alerts delivered by
+// Alertmanager-like senders (several notifications in flight, each retried until answered 200), and
+// started again each time. The kills land at 20 points drawn from a seed (printed, and given back by
+// VIGIL_FAULT_SEED to replay a run): after each ack count, a random few milliseconds more, so they
+// fall inside commits as well as between them. What Vigil acknowledged before a kill is in the store
+// at the moment it died; once every notification is acknowledged, each alert is stored once and on a
+// timeline once, and each service has one incident. On the embedded store and on MongoDB (FerretDB).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { alertSignalId } from '../../src/sources/alertmanager/normalize.ts';
 import { createStore } from '../../src/store/index.ts';
@@ -21,12 +24,22 @@ const SIGNALS = 10_000;
 const PER_NOTIFICATION = 50;
 const SERVICES = 40;
 const IN_FLIGHT = 8;
-/** Killed once this many notifications are acknowledged: well inside the burst. */
-const KILL_AFTER = 60;
+const KILLS = 20;
 
 const ferret = await requireComponent('FerretDB', probeFerretDb);
 
-async function burstKillRestart(storeEnv: Record<string, string>, openStore: (dataDir: string) => Store): Promise<void> {
+/** 20 kill points: after which ack (increasing, inside the burst) and how many ms after it. */
+function killPlan(seed: number, notifications: number): Array<{ afterAck: number; delayMs: number }> {
+  const [acks, delays] = fc.sample(fc.tuple(
+    fc.uniqueArray(fc.integer({ min: 1, max: notifications - 10 }), { minLength: KILLS, maxLength: KILLS }),
+    fc.array(fc.integer({ min: 0, max: 40 }), { minLength: KILLS, maxLength: KILLS }),
+  ), { seed, numRuns: 1 })[0] ?? [[], []];
+  return acks.sort((a, b) => a - b).map((afterAck, i) => ({ afterAck, delayMs: delays[i] ?? 0 }));
+}
+
+async function burstWithKills(storeEnv: Record<string, string>, openStore: (dataDir: string) => Promise<Store>): Promise<void> {
+  const seed = process.env['VIGIL_FAULT_SEED'] ? Number(process.env['VIGIL_FAULT_SEED']) : Date.now() % 2 ** 31;
+  const say = `seed ${seed} (VIGIL_FAULT_SEED=${seed} replays it)`;
   const tag = randomBytes(3).toString('hex');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-fault-kill-'));
   const env = {
@@ -40,72 +53,75 @@ async function burstKillRestart(storeEnv: Record<string, string>, openStore: (da
   });
   const everyId = batches.flatMap((b) => b.ids);
   expect(new Set(everyId).size).toBe(SIGNALS);
-  const store = openStore(dataDir);
-  let first: TrackedProcess | undefined;
-  let second: TrackedProcess | undefined;
+  const plan = killPlan(seed, batches.length);
+  const store = await openStore(dataDir);
+  const procs: TrackedProcess[] = [];
   let sender: AlertSender | undefined;
   try {
-    const up = await startVigilProcess(env);
-    first = up.proc;
-    const dying = first;
+    let up = await startVigilProcess(env);
+    procs.push(up.proc);
     sender = new AlertSender(() => up.url, batches, IN_FLIGHT);
-    let killedWith = -1;
-    sender.onAck = (acked) => {
-      if (acked >= KILL_AFTER && killedWith < 0) {
-        killedWith = acked;
-        dying.child.kill('SIGKILL');
+    const acks = sender.acked;
+    let storeOpen = false;
+    for (const [i, point] of plan.entries()) {
+      // Wait for the ack count, then a few ms more, then kill.
+      const dying = up.proc;
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (acks.size >= point.afterAck) resolve();
+          else setTimeout(check, 1);
+        };
+        check();
+      });
+      await new Promise((r) => setTimeout(r, point.delayMs));
+      const ackedAtKill = [...acks];
+      dying.child.kill('SIGKILL');
+      expect(await dying.exited, say).toMatch(/SIGKILL/);
+      // Vigil is dead: every notification answered 200 so far must be in its store now.
+      if (!storeOpen) {
+        await store.init();
+        storeOpen = true;
       }
-    };
-    const how = await Promise.race([first.exited, sender.done.then(() => 'the burst ended before the kill')]);
-    expect(how).toMatch(/SIGKILL/);
-
-    // Vigil is dead: every notification answered 200 so far must be in its store now.
-    const ackedAtKill = [...sender.acked];
-    expect(ackedAtKill.length).toBeGreaterThanOrEqual(killedWith);
-    await store.init();
-    const atKill = new Set(await storedSignalIds(store));
-    const lost = ackedAtKill.flatMap((b) => batches[b]?.ids ?? []).filter((id) => !atKill.has(id));
-    expect(lost, 'acknowledged before the kill, not in the store').toEqual([]);
-    expect(atKill.size, 'the kill came in the middle of the burst').toBeLessThan(SIGNALS);
-    const refusedAfterKill = sender.attempts.filter((a) => a.status === 'refused').length;
-
-    const again = await startVigilProcess(env);
-    second = again.proc;
+      const atKill = new Set(await storedSignalIds(store));
+      const lost = ackedAtKill.flatMap((b) => batches[b]?.ids ?? []).filter((id) => !atKill.has(id));
+      expect(lost, `kill ${i + 1} of ${KILLS} (after ack ${point.afterAck} + ${point.delayMs} ms), ${say}: acknowledged, not stored`).toEqual([]);
+      up = await startVigilProcess(env);
+      procs.push(up.proc);
+    }
     await sender.done;
-    expect(sender.acked.size).toBe(batches.length);
-    expect(refusedAfterKill + sender.attempts.filter((a) => a.status === 'refused').length, 'notifications in flight at the kill were retried').toBeGreaterThan(0);
+    expect(sender.acked.size, say).toBe(batches.length);
+    expect(sender.attempts.filter((a) => a.status === 'refused').length, 'notifications in flight at the kills were retried').toBeGreaterThan(0);
 
     const stored = await storedSignalIds(store);
-    expect(stored.length).toBe(SIGNALS);
+    expect(stored.length, say).toBe(SIGNALS);
     expect(new Set(stored)).toEqual(new Set(everyId));
     const onTimelines = await signalsOnTimelines(store);
     const notOnce = everyId.filter((id) => onTimelines.get(id) !== 1).map((id) => `${id}×${onTimelines.get(id) ?? 0}`);
-    expect(notOnce, 'alerts not on exactly one timeline entry').toEqual([]);
+    expect(notOnce, `alerts not on exactly one timeline entry, ${say}`).toEqual([]);
     expect(onTimelines.size).toBe(SIGNALS);
-    // One incident per service, none opened twice by the restart.
+    // One incident per service, none opened twice by the restarts.
     const incidents = await store.incidents.list({ status: 'all', limit: 1_000 });
-    expect(incidents.items.map((i) => i.service).sort()).toEqual([...new Set(batches.map((b) => b.service))].sort());
+    expect(incidents.items.map((i) => i.service).sort(), say).toEqual([...new Set(batches.map((b) => b.service))].sort());
   } finally {
     sender?.stop();
-    await first?.stop();
-    await second?.stop();
+    for (const proc of procs) await proc.stop();
     await store.close().catch(() => undefined);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-test('embedded store: SIGKILL during a burst of 10,000 alerts, restart: none lost, none twice', async () => {
-  await burstKillRestart({}, (dataDir) => createStore({ dataDir }));
-}, 120_000);
+test(`embedded store: ${KILLS} SIGKILLs during a burst of 10,000 alerts, each followed by a restart: none lost, none twice`, async () => {
+  await burstWithKills({}, (dataDir) => createStore({ dataDir }));
+}, 400_000);
 
 describeWith(ferret, 'MongoDB store (FerretDB)', (binary) => {
-  test('SIGKILL during a burst of 10,000 alerts, restart: none lost, none twice', async () => {
+  test(`${KILLS} SIGKILLs during a burst of 10,000 alerts, each followed by a restart: none lost, none twice`, async () => {
     const db = await startFerretDb(binary);
     const url = `${db.url}vigil_fault_kill_${randomBytes(4).toString('hex')}`;
     try {
-      await burstKillRestart({ MONGODB_URL: url }, () => createStore({ dataDir: os.tmpdir(), mongodbUrl: url }));
+      await burstWithKills({ MONGODB_URL: url }, () => createStore({ dataDir: os.tmpdir(), mongodbUrl: url }));
     } finally {
       await db.stop();
     }
-  }, 180_000);
+  }, 400_000);
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
       done();
     },
   });
-  const store = createStore({ dataDir: config.dataDir });
+  const store = await createStore({ dataDir: config.dataDir });
   app = createApp({ store, logger: createLogger(config.logLevel, sink), announce: (t) => announced.push(t) }, config);
   const address = await app.listen();
   url = `http://127.0.0.1:${address.port}`;

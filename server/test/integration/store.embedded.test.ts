@@ -1,4 +1,5 @@
 // The store contract against the embedded SQLite store, plus what only it has: a schema that migrates.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { createStore } from '../../src/store/index.ts';
 import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/sqlite/migrations.ts';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/store.ts';
 import { storeContract } from './store-contract.ts';
+import { commitContract } from './store-contract-commit.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-store-test-'));
 let runs = 0;
@@ -22,6 +24,11 @@ storeContract('embedded (SQLite)', () => {
   return { store: new SqliteStore(dir), reopen: () => new SqliteStore(dir) };
 });
 
+commitContract('embedded (SQLite)', () => {
+  const dir = freshDir();
+  return { open: (fault) => new SqliteStore(dir, fault ? { beforeCommitWrite: fault } : {}) };
+});
+
 function indexNames(file: string): string[] {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
@@ -32,10 +39,31 @@ function indexNames(file: string): string[] {
   }
 }
 
+describe('embedded store: what it loads', () => {
+  /** The bare specifiers a fresh Node resolves while createStore runs with these options. */
+  function loadedPackages(options: string): string[] {
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve(specifier, context, next) { if (!specifier.startsWith('.') && !specifier.startsWith('node:') && !specifier.startsWith('file:')) seen.add(specifier); return next(specifier, context); } });
+      const { createStore } = await import(${JSON.stringify(path.resolve(import.meta.dirname, '../../src/store/index.ts'))});
+      await createStore(${options});
+      process.stdout.write(JSON.stringify([...seen]));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    return JSON.parse(out) as string[];
+  }
+
+  it('does not load the MongoDB driver unless a MONGODB_URL asks for it', () => {
+    const dir = freshDir();
+    expect(loadedPackages(`{ dataDir: ${JSON.stringify(dir)} }`)).not.toContain('mongodb');
+    expect(loadedPackages(`{ dataDir: ${JSON.stringify(dir)}, mongodbUrl: 'mongodb://127.0.0.1:9/x' }`)).toContain('mongodb');
+  });
+});
+
 describe('embedded store: file and schema', () => {
   it('createStore without a MongoDB URL makes the embedded store in the data directory, in WAL mode', async () => {
     const dir = freshDir();
-    const store = createStore({ dataDir: dir, mongodbUrl: '  ' });
+    const store = await createStore({ dataDir: dir, mongodbUrl: '  ' });
     expect(store.kind).toBe('embedded');
     expect(existsSync(dir)).toBe(false); // nothing happens before init
     await store.init();

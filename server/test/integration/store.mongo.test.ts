@@ -11,6 +11,7 @@ import type { FerretDb } from '../harness/ferretdb.ts';
 import { probeFerretDb, startFerretDb } from '../harness/ferretdb.ts';
 import { freePort } from '../harness/ports.ts';
 import { signal, storeContract, t } from './store-contract.ts';
+import { commitContract } from './store-contract-commit.ts';
 
 const ferretBinary = await requireComponent('FerretDB', probeFerretDb);
 const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -32,8 +33,8 @@ describe('MongoDB store without a server', () => {
     await store.close();
   });
 
-  it('createStore picks MongoDB when a URL is given, and names the database from the URL', () => {
-    const store = createStore({ mongodbUrl: 'mongodb://db.example:27017/incidents?retryWrites=true', dataDir: '/nonexistent' });
+  it('createStore picks MongoDB when a URL is given, and names the database from the URL', async () => {
+    const store = await createStore({ mongodbUrl: 'mongodb://db.example:27017/incidents?retryWrites=true', dataDir: '/nonexistent' });
     expect(store.kind).toBe('mongodb');
     expect(store instanceof MongoStore && store.dbName).toBe('incidents');
     expect(new MongoStore('mongodb://db.example:27017/').dbName).toBe('vigil');
@@ -55,6 +56,11 @@ describeWith(ferretBinary, 'MongoDB store on FerretDB', (binary) => {
     // A database per test, named in the URL path as a deployment would.
     const url = `${ferret.url}vigil_${runId}_${++databases}`;
     return { store: new MongoStore(url), reopen: () => new MongoStore(url) };
+  });
+
+  commitContract('MongoDB (FerretDB)', () => {
+    const url = `${ferret.url}vigil_${runId}_${++databases}`;
+    return { open: (fault) => new MongoStore(url, fault ? { afterCommitStep: fault } : {}) };
   });
 
   it('creates the indexes the queries and the uniqueness rules rely on', async () => {

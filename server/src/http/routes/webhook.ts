@@ -20,6 +20,8 @@ export interface WebhookDeps {
   storeReady: () => boolean;
   webhookToken: () => Promise<WebhookToken>;
   sink: SignalSink;
+  /** True while the ingest backlog is past its bound: answer 503 so Alertmanager retries later. */
+  overloaded: () => boolean;
   mapping: AlertServiceMapping;
   registry: Registry;
   logger: Logger;
@@ -42,11 +44,16 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     labelNames: ['outcome'] as const,
     registers: [deps.registry],
   });
+  const busy = new Counter({
+    name: 'vigil_alertmanager_webhook_busy_total',
+    help: 'Webhook requests answered 503 because the ingest backlog was past its bound (Alertmanager retries them)',
+    registers: [deps.registry],
+  });
   const r = Router();
 
   r.post(
     '/webhooks/alertmanager',
-    async (req, _res, next) => {
+    async (req, res, next) => {
       if (!deps.storeReady()) {
         throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was stored. Alertmanager will retry.');
       }
@@ -54,6 +61,12 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       const expected = await deps.webhookToken();
       if (token === undefined || !expected.verify(token)) {
         throw new HttpError(401, 'unauthenticated', 'Send the webhook token: "Authorization: Bearer <WEBHOOK_TOKEN>" (http_config.authorization in alertmanager.yml).');
+      }
+      // Before the body is read: a storm waits in Alertmanager's retries, not in Vigil's memory.
+      if (deps.overloaded()) {
+        busy.inc();
+        res.setHeader('Retry-After', '1');
+        throw new HttpError(503, 'ingest_busy', 'Vigil is storing a burst of signals; nothing was stored from this request. Alertmanager will retry.');
       }
       next();
     },

@@ -19,6 +19,9 @@ const BATCH = 500;
 const SEEN_KEEP = 4_000;
 const PING_EVERY_MS = 15_000;
 const CALL_TIMEOUT_MS = 5_000;
+/** Queued events past which the watcher stops reading the daemon's stream (TCP holds the rest), and where it reads again. */
+const QUEUE_HIGH = 5_000;
+const QUEUE_LOW = 1_000;
 
 export interface WatcherHooks {
   /** Each new signal, in stream order, before it is stored (may add attributes to it). */
@@ -76,6 +79,9 @@ export class DockerWatcher {
   private pumping: Promise<void> | undefined;
   private pumpRunning = false;
   private running: Promise<void> | undefined;
+  /** The open /events streams: paused while the queue is past QUEUE_HIGH. */
+  private readonly streams = new Set<NodeJS.ReadableStream>();
+  private paused = false;
 
   constructor(deps: WatcherDeps) {
     this.deps = deps;
@@ -153,7 +159,7 @@ export class DockerWatcher {
       // The gap, as a finite replay, so we know when it is complete.
       const replay = await containerEvents(this.docker, { since: cursor, until: nanosToCursor(until), abortSignal: abort });
       let count = 0;
-      await readEvents(replay, (event) => {
+      await this.reading(replay, (event) => {
         count += 1;
         const signal = this.accept(host, event);
         const nano = event['timeNano'];
@@ -165,7 +171,7 @@ export class DockerWatcher {
       this.log.info({ host, since: cursor, events: count }, 'replayed the gap');
     }
     const live = await containerEvents(this.docker, { since: nanosToCursor(until), abortSignal: abort });
-    const ended = readEvents(live, (event) => this.accept(host, event));
+    const ended = this.reading(live, (event) => this.accept(host, event));
     this.connected = true;
     this.deps.status.set(SOURCE, this.endpoint, 'up', `daemon ${info.Name ?? '?'}, Docker ${info.ServerVersion ?? '?'}`);
     this.log.info({ daemon: info.Name, since: cursor }, 'watching docker events');
@@ -195,6 +201,17 @@ export class DockerWatcher {
     } finally {
       clearInterval(pinger);
       session.abort();
+    }
+  }
+
+  /** readEvents, with the stream registered for back-pressure while it is open. */
+  private async reading(stream: NodeJS.ReadableStream, onEvent: (event: Record<string, unknown>) => void): Promise<string> {
+    this.streams.add(stream);
+    if (this.paused) stream.pause();
+    try {
+      return await readEvents(stream, onEvent);
+    } finally {
+      this.streams.delete(stream);
     }
   }
 
@@ -238,6 +255,12 @@ export class DockerWatcher {
     // Noise (health-probe exec events…) only moves the cursor: fold it into a noise item before it.
     if (item.signal === undefined && last !== undefined && last.signal === undefined) last.cursor = cursor;
     else this.queue.push({ ...(item.signal ? { signal: item.signal } : {}), ...(cursor === undefined ? {} : { cursor }) });
+    if (!this.paused && this.queue.length >= QUEUE_HIGH) {
+      // Nothing is lost by not reading: the cursor replays whatever the daemon did not get to send.
+      this.paused = true;
+      for (const stream of this.streams) stream.pause();
+      this.log.warn({ host: this.host, queued: this.queue.length }, 'storing docker signals lags behind; pausing the event stream');
+    }
     if (!this.pumpRunning) {
       this.pumpRunning = true;
       this.pumping = this.pump();
@@ -251,8 +274,10 @@ export class DockerWatcher {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, BATCH);
         const signals = batch.flatMap((i) => (i.signal ? [i.signal] : []));
+        // The cursor moves in the same commit as the signals before it: a crash keeps both or neither.
+        const cursor = batch.findLast((i) => i.cursor !== undefined)?.cursor;
         try {
-          await this.deps.sink.ingest(signals);
+          await this.deps.sink.ingest(signals, cursor === undefined ? {} : { cursor: { source: SOURCE, host: this.endpoint, value: cursor } });
           failures = 0;
         } catch (err) {
           if (this.closing.signal.aborted) return;
@@ -262,12 +287,10 @@ export class DockerWatcher {
           continue;
         }
         this.queue.splice(0, batch.length);
-        const cursor = batch.findLast((i) => i.cursor !== undefined)?.cursor;
-        if (cursor !== undefined) {
-          await this.deps.store.cursors.set(SOURCE, this.endpoint, cursor).catch((err: unknown) => {
-            // The next batch writes a later cursor; a replay of these events would only be deduplicated.
-            this.log.warn({ host: this.host, err: describeError(err) }, 'could not store the docker cursor');
-          });
+        if (this.paused && this.queue.length <= QUEUE_LOW) {
+          this.paused = false;
+          for (const stream of this.streams) stream.resume();
+          this.log.info({ host: this.host, queued: this.queue.length }, 'docker signals caught up; reading the event stream again');
         }
       }
     } finally {

@@ -116,14 +116,18 @@ export class PrometheusSource {
       for (const alert of fired) signals.push(alertFiredSignal(alert, this.host, this.deps.mapping, this.alertsUrl()));
       const health = healthTransitions(state.targets, targetHealth(reading.up, reading.appHealth, this.deps.mapping), this.host, nowMs);
       signals.push(...health.signals);
-      // Stored before remembered: a failed store is retried by the next poll, with the same ids.
-      if (signals.length > 0) {
-        const fresh = await this.deps.sink.ingest(signals);
-        this.log.info({ signals: signals.map((s) => `${s.kind} ${s.service ?? '?'}`), fresh: fresh.length }, 'prometheus signals');
-      }
       const alertsNow: Record<string, TrackedAlert> = {};
       for (const a of [...plan.unchanged, ...fired]) alertsNow[a.fingerprint] = a;
-      this.state = { version: 1, alerts: alertsNow, targets: health.known };
+      const next: PollState = { version: 1, alerts: alertsNow, targets: health.known };
+      if (signals.length > 0) {
+        // The signals and what the poller remembers are stored in one commit: a failed one is
+        // retried by the next poll, with the same ids, and never half remembered.
+        const text = JSON.stringify(next);
+        const fresh = await this.deps.sink.ingest(signals, { cursor: { source: SOURCE, host: this.deps.api.url, value: text } });
+        this.saved = text;
+        this.log.info({ signals: signals.map((s) => `${s.kind} ${s.service ?? '?'}`), fresh: fresh.length }, 'prometheus signals');
+      }
+      this.state = next;
       await this.save(this.state);
     } catch (err) {
       this.log.warn({ err }, 'prometheus poll not stored; retrying with the next poll');

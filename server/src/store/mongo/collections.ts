@@ -4,7 +4,7 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, CommitDoc, CursorDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  ApiTokenDoc, AuditDoc, CursorDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
 
 export interface Collections {
@@ -18,7 +18,6 @@ export interface Collections {
   apiTokens: Collection<ApiTokenDoc>;
   audit: Collection<AuditDoc>;
   settings: Collection<SettingDoc>;
-  commits: Collection<CommitDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -33,7 +32,6 @@ export function collectionsOf(db: Db): Collections {
     apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
     audit: db.collection<AuditDoc>('audit'),
     settings: db.collection<SettingDoc>('settings'),
-    commits: db.collection<CommitDoc>('commits'),
   };
 }
 
@@ -63,7 +61,7 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'sessions', name: 'by_expiry', keys: { expiresAt: 1 } },
   { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
   { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
-  { collection: 'commits', name: 'by_commit', keys: { commit: 1, part: 1 } },
+  { collection: 'signals', name: 'by_store_time', keys: { storedAt: 1, _id: 1 } },
 ];
 
 export async function ensureIndexes(collections: Collections): Promise<void> {

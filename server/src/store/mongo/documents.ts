@@ -18,6 +18,8 @@ export interface SignalDoc {
   attributes: string;
   raw?: string;
   receivedAt: string;
+  /** The server's clock when a commit stored it, later than every earlier commit's (see commit.ts). */
+  storedAt?: string;
 }
 
 /** `recordedAt`: the server's clock when the document was last written (socket.io sync). */
@@ -68,21 +70,6 @@ export interface AuditDoc {
   ip?: string;
   outcome: AuditRecord['outcome'];
   detail?: string;
-}
-
-/** One part of an ingest commit's redo record (commit.ts): what the commit writes, by collection. */
-export interface CommitDoc {
-  /** `${commit}#${part}` */
-  _id: string;
-  commit: string;
-  part: number;
-  parts: number;
-  signals: SignalDoc[];
-  entries: TimelineDoc[];
-  removeEntries: string[];
-  incidents: IncidentDoc[];
-  removeIncidents: string[];
-  cursors: CursorDoc[];
 }
 
 export interface SettingDoc {

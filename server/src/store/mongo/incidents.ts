@@ -17,6 +17,7 @@ function writtenFrom<D extends { _id: string; recordedAt?: string }>(since: stri
   if (!after) return from as Filter<D>;
   const beyond = { $or: [{ recordedAt: { $gt: after.recordedAt } }, { recordedAt: after.recordedAt, _id: { $gt: after.id } }] };
   return { $and: [from, beyond] } as Filter<D>;
+}
 
 export class MongoIncidents implements IncidentRepository {
   private readonly handle: MongoHandle;
@@ -96,6 +97,13 @@ export class MongoTimeline implements TimelineRepository {
   async remove(id: string): Promise<boolean> {
     const result = await this.handle.collections.timeline.deleteOne({ _id: id });
     return result.deletedCount === 1;
+  }
+
+  /** One query for all: on FerretDB every filter but `_id` reads the whole collection, once here. */
+  async forIncidents(incidentIds: readonly string[]): Promise<TimelineEntry[]> {
+    if (incidentIds.length === 0) return [];
+    const docs = await this.handle.collections.timeline.find({ incidentId: { $in: [...incidentIds] } }).sort({ incidentId: 1, at: 1, _id: 1 }).toArray();
+    return docs.map(docToEntry);
   }
 
   async forIncident(incidentId: string): Promise<TimelineEntry[]> {

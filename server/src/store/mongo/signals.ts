@@ -5,12 +5,16 @@ import type { SignalRepository } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
 import { isDuplicateKey } from './collections.ts';
 import { docToSignal, signalToDoc } from './documents.ts';
+import { unappliedSignals } from './commit.ts';
+import type { AppliedMark } from './commit.ts';
 
 export class MongoSignals implements SignalRepository {
   private readonly handle: MongoHandle;
+  private readonly mark: AppliedMark;
 
-  constructor(handle: MongoHandle) {
+  constructor(handle: MongoHandle, mark: AppliedMark) {
     this.handle = handle;
+    this.mark = mark;
   }
 
   async insert(signal: Signal): Promise<boolean> {
@@ -44,10 +48,8 @@ export class MongoSignals implements SignalRepository {
       .map(({ signal, receivedAt }) => ({ ...signal, receivedAt }));
   }
 
-  async known(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const docs = await this.handle.collections.signals.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray();
-    return new Set(docs.map((d) => d._id));
+  async unapplied(): Promise<Signal[]> {
+    return unappliedSignals(this.handle.collections, this.mark);
   }
 
   async get(id: string): Promise<Signal | null> {

@@ -4,13 +4,12 @@ import { MongoClient } from 'mongodb';
 import type { Logger } from '../../logger.ts';
 import { redactUrl } from '../../redact-url.ts';
 import { logCaseClashRenames } from '../usernames.ts';
-import type { CommitBatch, Store } from '../types.ts';
+import type { CommitBatch, CommitResult, Store } from '../types.ts';
 import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
 import { MongoAudit, MongoCursors, MongoSettings } from './bookkeeping.ts';
 import { collectionsOf, ensureIndexes, MongoHandle } from './collections.ts';
-import type { Collections } from './collections.ts';
-import { commitBatch, recoverCommits } from './commit.ts';
+import { AppliedMark, commitBatch } from './commit.ts';
 import type { CommitStep } from './commit.ts';
 import { MongoIncidents, MongoTimeline } from './incidents.ts';
 import { MongoPostmortems } from './postmortems.ts';
@@ -56,10 +55,9 @@ export class MongoStore implements Store {
   private readonly log: Logger | undefined;
   private initializing: Promise<void> | null = null;
   private readonly afterCommitStep: (step: CommitStep) => void;
-  /** A commit failed after its redo record was written: finish it before anything else is written. */
-  private redoPending = false;
 
-  readonly signals = new MongoSignals(this.handle);
+  private readonly mark = new AppliedMark();
+  readonly signals = new MongoSignals(this.handle, this.mark);
   readonly incidents = new MongoIncidents(this.handle);
   readonly timeline = new MongoTimeline(this.handle);
   readonly cursors = new MongoCursors(this.handle);
@@ -78,26 +76,9 @@ export class MongoStore implements Store {
     this.afterCommitStep = options.afterCommitStep ?? (() => undefined);
   }
 
-  async commit(batch: CommitBatch): Promise<void> {
-    const collections = this.handle.collections;
-    await this.recover();
-    try {
-      await commitBatch(collections, batch, this.afterCommitStep);
-    } catch (err) {
-      this.redoPending = true;
-      throw err;
-    }
-  }
-
-  /** Finishes a commit that failed or was cut short by a crash (its redo record is replayed). */
-  async recover(): Promise<void> {
-    if (!this.redoPending) return;
-    await this.replay(this.handle.collections);
-  }
-
-  private async replay(collections: Collections): Promise<void> {
-    await recoverCommits(collections);
-    this.redoPending = false;
+  /** See commit.ts: signals first, then the decisions, then the mark; a crash leaves signals `unapplied()` gives back. */
+  async commit(batch: CommitBatch): Promise<CommitResult> {
+    return commitBatch(this.handle.collections, batch, this.mark, this.afterCommitStep);
   }
 
   init(): Promise<void> {
@@ -130,12 +111,6 @@ export class MongoStore implements Store {
     } catch (err) {
       await client.close().catch(() => undefined);
       throw new Error(`cannot create the MongoDB indexes in database ${this.dbName}: ${describe(err)}`, { cause: err });
-    }
-    try {
-      await this.replay(collections);
-    } catch (err) {
-      await client.close().catch(() => undefined);
-      throw new StoreUnavailableError(`cannot finish the interrupted writes in database ${this.dbName}: ${describe(err)}`, { cause: err });
     }
     this.client = client;
     this.handle.set(collections);

@@ -3,18 +3,8 @@ import type { Incident } from '../../contract/index.ts';
 import { decodeIncidentCursor, definedOnly, INCIDENT_STATUSES, oneOf, pageLimit, SEVERITIES, stringArray, toIncidentPage } from '../records.ts';
 import type { IncidentQuery, IncidentRepository, Page, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
-import { optionalText, orNull, text } from './connection.ts';
-
-const UPSERT = `
-  INSERT INTO incidents (id, title, service, host, status, severity, opened_at, acknowledged_at,
-                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources, recorded_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (id) DO UPDATE SET
-    title = excluded.title, service = excluded.service, host = excluded.host,
-    status = excluded.status, severity = excluded.severity, opened_at = excluded.opened_at,
-    acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
-    mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
-    last_event_at = excluded.last_event_at, sources = excluded.sources, recorded_at = excluded.recorded_at`;
+import { optionalText, text } from './connection.ts';
+import { removeIncident, upsertIncident } from './writes.ts';
 
 function toIncident(row: Row): Incident {
   return {
@@ -44,19 +34,11 @@ export class SqliteIncidents implements IncidentRepository {
   }
 
   async upsert(incident: Incident): Promise<void> {
-    this.conn.statement(UPSERT).run(
-      incident.id, incident.title, incident.service, incident.host, incident.status, incident.severity,
-      incident.openedAt, orNull(incident.acknowledgedAt), orNull(incident.acknowledgedBy),
-      orNull(incident.mitigatedAt), orNull(incident.resolvedAt), incident.lastEventAt,
-      JSON.stringify(incident.sources), new Date().toISOString(),
-    );
+    upsertIncident(this.conn, incident, new Date().toISOString());
   }
 
   async remove(id: string): Promise<boolean> {
-    return this.conn.transaction(() => {
-      this.conn.statement('DELETE FROM timeline_entries WHERE incident_id = ?').run(id);
-      return Number(this.conn.statement('DELETE FROM incidents WHERE id = ?').run(id).changes) === 1;
-    });
+    return this.conn.transaction(() => removeIncident(this.conn, id));
   }
 
   async get(id: string): Promise<Incident | null> {

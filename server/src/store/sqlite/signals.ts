@@ -49,12 +49,9 @@ export class SqliteSignals implements SignalRepository {
     });
   }
 
-  async known(ids: readonly string[]): Promise<Set<string>> {
-    const known = new Set<string>();
-    if (ids.length === 0) return known;
-    const rows = this.conn.statement('SELECT id FROM signals WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
-    for (const row of rows) known.add(text(row, 'id'));
-    return known;
+  /** A commit stores its signals and their decisions in one transaction: none is ever left unapplied. */
+  async unapplied(): Promise<Signal[]> {
+    return [];
   }
 
   async get(id: string): Promise<Signal | null> {

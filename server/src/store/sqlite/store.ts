@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Logger } from '../../logger.ts';
 import { logCaseClashRenames } from '../usernames.ts';
-import type { CommitBatch, Store } from '../types.ts';
+import type { CommitBatch, CommitResult, Store } from '../types.ts';
 import { SqliteApiTokens, SqliteSessions, SqliteUsers } from './access.ts';
 import { SqliteAudit, SqliteCursors, SqliteSettings } from './bookkeeping.ts';
 import { SqliteConnection } from './connection.ts';
@@ -63,12 +63,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  async commit(batch: CommitBatch): Promise<void> {
-    commitBatch(this.conn, batch, this.beforeCommitWrite);
+  async commit(batch: CommitBatch): Promise<CommitResult> {
+    return commitBatch(this.conn, batch, this.beforeCommitWrite);
   }
-
-  /** A transaction cut short left nothing behind: nothing to finish. */
-  async recover(): Promise<void> {}
 
   async ping(): Promise<void> {
     this.conn.statement('SELECT 1').get();

@@ -1,8 +1,9 @@
 import type { TimelineEntry } from '../../contract/index.ts';
-import { definedOnly, ENTRY_SOURCES, fromJsonText, oneOf, pageLimit, toJsonText } from '../records.ts';
+import { definedOnly, ENTRY_SOURCES, fromJsonText, oneOf, pageLimit } from '../records.ts';
 import type { TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
-import { nullableText, optionalText, orNull, text } from './connection.ts';
+import { nullableText, optionalText, text } from './connection.ts';
+import { appendEntry, removeEntry } from './writes.ts';
 
 function toEntry(row: Row): TimelineEntry {
   return {
@@ -25,15 +26,17 @@ export class SqliteTimeline implements TimelineRepository {
   }
 
   async append(entry: TimelineEntry): Promise<boolean> {
-    const result = this.conn
-      .statement(`INSERT INTO timeline_entries (id, incident_id, at, source, kind, message, actor, data, recorded_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-      .run(entry.id, entry.incidentId, entry.at, entry.source, entry.kind, entry.message, orNull(entry.actor), toJsonText(entry.data), new Date().toISOString());
-    return Number(result.changes) === 1;
+    return appendEntry(this.conn, entry, new Date().toISOString());
   }
 
   async remove(id: string): Promise<boolean> {
-    return Number(this.conn.statement('DELETE FROM timeline_entries WHERE id = ?').run(id).changes) === 1;
+    return removeEntry(this.conn, id);
+  }
+
+  async forIncidents(incidentIds: readonly string[]): Promise<TimelineEntry[]> {
+    const out: TimelineEntry[] = [];
+    for (const id of incidentIds) out.push(...await this.forIncident(id));
+    return out;
   }
 
   async forIncident(incidentId: string): Promise<TimelineEntry[]> {

@@ -3,7 +3,7 @@
 import type { Incident, TimelineEntry } from '../../contract/index.ts';
 import type { Signal } from '../../domain/signal.ts';
 import { toJsonText } from '../records.ts';
-import type { CommitBatch } from '../types.ts';
+import type { CommitBatch, CommitResult } from '../types.ts';
 import type { SqliteConnection } from './connection.ts';
 import { orNull } from './connection.ts';
 
@@ -73,18 +73,22 @@ export function setCursor(conn: SqliteConnection, source: string, host: string, 
 }
 
 /**
- * One ingest commit in one `BEGIN IMMEDIATE … COMMIT`: a crash (or a throw) anywhere inside leaves
- * the file as it was before. `beforeWrite` is a fault point for tests (it may throw to abort).
+ * One ingest commit in one `BEGIN IMMEDIATE … COMMIT`: the new signals, what they cause, the cursors.
+ * A crash (or a throw, the engine's included) anywhere inside leaves the file as it was before.
+ * `beforeWrite` is a fault point for tests (it may throw to abort).
  */
-export function commitBatch(conn: SqliteConnection, batch: CommitBatch, beforeWrite?: () => void): void {
+export function commitBatch(conn: SqliteConnection, batch: CommitBatch, beforeWrite?: () => void): CommitResult {
   const now = new Date().toISOString();
   const write = beforeWrite ?? (() => undefined);
-  conn.transaction(() => {
+  return conn.transaction(() => {
+    const fresh: Signal[] = [];
     for (const signal of batch.signals) {
       write();
-      insertSignal(conn, signal, signal.receivedAt ?? now);
+      const stored = signal.receivedAt === undefined ? { ...signal, receivedAt: now } : signal;
+      if (insertSignal(conn, stored, stored.receivedAt ?? now)) fresh.push(stored);
     }
-    for (const d of batch.decisions) {
+    const decisions = batch.decide(fresh);
+    for (const d of decisions) {
       write();
       switch (d.type) {
         case 'timeline:remove': removeEntry(conn, d.entryId); break;
@@ -97,5 +101,6 @@ export function commitBatch(conn: SqliteConnection, batch: CommitBatch, beforeWr
       write();
       setCursor(conn, c.source, c.host, c.value);
     }
+    return { fresh, decisions };
   });
 }
