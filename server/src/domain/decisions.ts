@@ -1,21 +1,11 @@
 // What the engine tells its caller to persist and broadcast, as the difference between what it
 // derived and what it said before.
 import type { Incident, TimelineEntry } from '../contract/index.ts';
+import type { Decision } from './decision.ts';
 import { compareEntries, toIncident } from './machine.ts';
 import type { Machine } from './machine.ts';
 
-export type Decision =
-  /** Store (insert or replace) the incident and emit socket.io `incident:upsert`. */
-  | { type: 'incident:upsert'; incident: Incident }
-  /** Store the entry (idempotent by id) and emit socket.io `timeline:append`. */
-  | { type: 'timeline:append'; entry: TimelineEntry }
-  /**
-   * Only when signals arrive out of event-time order: an entry said before is no longer true (its
-   * burst grew, or the incident it was on turned out to start earlier). Delete it.
-   */
-  | { type: 'timeline:remove'; entryId: string; incidentId: string }
-  /** Only when signals arrive out of event-time order: the incident merged into another one. Delete it and its timeline. */
-  | { type: 'incident:remove'; incidentId: string };
+export type { Decision } from './decision.ts';
 
 /** What one service's machine says at a given time. */
 export interface View {

@@ -1,7 +1,7 @@
 // The repository interface. Two implementations: MongoDB (store/mongo) and embedded SQLite
 // (store/sqlite). One contract test suite runs against both.
 import type { Incident, IncidentStatus, Role, TimelineEntry } from '../contract/index.ts';
-import type { Decision } from '../domain/decisions.ts';
+import type { Decision } from '../domain/decision.ts';
 import type { Signal } from '../domain/signal.ts';
 
 export type StoreKind = 'mongodb' | 'embedded';
