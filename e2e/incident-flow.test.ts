@@ -208,7 +208,7 @@ describeWith(ready, 'the incident flow in a browser', ({ executablePath, endpoin
     expect(await row.textContent()).toContain(SERVICE);
 
     const dbRow = page.locator(`tr[data-container="${db.name}"]`);
-    await expect.poll(() => dbRow.textContent(), { timeout: 20_000 }).toMatch(/healthy.*supervised/s);
+    await expect.poll(() => dbRow.textContent(), { timeout: 20_000 }).toMatch(/healthy.*not healed: vigil\.restartable=false/s);
     expect(await dbRow.getByRole('button', { name: 'Restart' }).isDisabled()).toBe(true);
     expect(await dbRow.getByTestId('restart-refusal').textContent()).toBe('not restartable (label)');
     await dbRow.getByRole('button', { name: `Pause supervision of ${db.name}` }).click();

@@ -6,27 +6,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { baselineBench } from './bench/baseline.ts';
 import { bundleBench } from './bench/bundle.ts';
 import { dockerBenches } from './bench/docker.ts';
 import { fanoutBench } from './bench/fanout.ts';
 import { ingestBench } from './bench/ingest.ts';
 import { queriesBench } from './bench/queries.ts';
+import { webhookBench } from './bench/webhook.ts';
 import { printTable } from './bench/report.ts';
 import { failed, type Row } from './bench/stats.ts';
 import { repoRoot } from './bench/vigil.ts';
 
-const BENCHES = ['detection', 'heal', 'ingest', 'fanout', 'queries', 'bundle'] as const;
+const BENCHES = ['detection', 'heal', 'ingest', 'webhook', 'fanout', 'queries', 'bundle'] as const;
 type BenchName = typeof BENCHES[number];
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
+    baseline: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write(`usage: npm run bench -- [--quick] [--only ${BENCHES.join(',')}]\n`);
+  process.stdout.write(`usage: npm run bench -- [--quick] [--only ${BENCHES.join(',')}] [--baseline GIT-REV]\n`);
   process.exit(0);
 }
 const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -40,8 +43,8 @@ const selected = (name: BenchName) => only.length === 0 || only.includes(name);
 const quick = values.quick;
 
 const sizes = quick
-  ? { detectionTrials: 5, healTrials: 3, signals: 2_000, mongoSignals: 500, clients: 200, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
-  : { detectionTrials: 50, healTrials: 12, signals: 20_000, mongoSignals: 3_000, clients: 1_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
+  ? { detectionTrials: 5, healTrials: 3, signals: 2_000, mongoSignals: 500, servicesOpen: 1_000, mongoServicesOpen: 200, webhookAlerts: 2_000, webhookServices: 200, stormAlerts: 10_000, clients: 200, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
+  : { detectionTrials: 50, healTrials: 12, signals: 20_000, mongoSignals: 3_000, servicesOpen: 10_000, mongoServicesOpen: 1_000, webhookAlerts: 20_000, webhookServices: 2_000, stormAlerts: 100_000, clients: 1_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
 
 const resultsDir = path.join(repoRoot, 'bench-results');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -90,7 +93,20 @@ if (selected('detection') || selected('heal')) {
     runDetection: selected('detection'), runHeal: selected('heal'),
   })));
 }
-if (selected('ingest')) rows.push(...await guarded('ingest', () => ingestBench({ signals: sizes.signals, mongoSignals: sizes.mongoSignals, logDir })));
+if (values.baseline !== undefined) {
+  // Only what the baseline had: the benchmarks named in it that are selected here.
+  const theirs = ['ingest', 'queries', 'fanout'].filter((n) => selected(n as BenchName));
+  const rev = values.baseline;
+  if (theirs.length > 0) rows.push(...await guarded(`baseline ${rev}`, () => baselineBench(rev, theirs, quick)));
+}
+if (selected('ingest')) {
+  rows.push(...await guarded('ingest', () => ingestBench({
+    signals: sizes.signals, mongoSignals: sizes.mongoSignals, servicesOpen: sizes.servicesOpen, mongoServicesOpen: sizes.mongoServicesOpen, logDir,
+  })));
+}
+if (selected('webhook')) {
+  rows.push(...await guarded('webhook', () => webhookBench({ alerts: sizes.webhookAlerts, services: sizes.webhookServices, stormAlerts: sizes.stormAlerts, logDir })));
+}
 if (selected('fanout')) rows.push(...await guarded('fanout', () => fanoutBench({ clients: sizes.clients, rounds: sizes.fanoutRounds, logDir })));
 if (selected('queries')) {
   rows.push(...await guarded('queries', () => queriesBench({

@@ -30,6 +30,7 @@ describe('container words', () => {
     expect(supervisionLabel(container({ supervised: true }))).toBe('supervised');
     expect(supervisionLabel(container({ supervised: true, supervisionPaused: true }))).toBe('paused');
     expect(supervisionLabel(container({ supervised: true, restartable: false }))).toBe('not healed: vigil.restartable=false');
+    expect(supervisionLabel(container({ supervised: true, restartable: false, supervisionPaused: true }))).toBe('paused');
     expect(isSupervisionPaused(container({ supervisionPaused: true }))).toBe(true);
   });
   it('groups per host, hosts and names sorted', () => {

@@ -31,9 +31,10 @@ export function isSupervisionPaused(c: Container): boolean {
 
 export function supervisionLabel(c: Container): string {
   if (!c.supervised) return 'not supervised';
+  // What a person did last comes first: they paused it, whatever else holds.
+  if (isSupervisionPaused(c)) return 'paused';
   // Both labels: the supervisor refuses to heal it, and says so on the timeline and in the log.
   if (!isRestartable(c)) return 'not healed: vigil.restartable=false';
-  if (isSupervisionPaused(c)) return 'paused';
   return 'supervised';
 }
 

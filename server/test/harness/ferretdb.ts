@@ -68,11 +68,15 @@ function gone(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startOnce(binary: string, dir: string): Promise<FerretDb> {
+/** Where FerretDB keeps the data: its SQLite files (the tests' default), or a PostgreSQL database. */
+export type FerretBackend = { handler: 'sqlite' } | { handler: 'postgresql'; url: string };
+
+async function startOnce(binary: string, dir: string, backend: FerretBackend): Promise<FerretDb> {
   const port = await freePort();
   const child = spawn(binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/`,
+    ...(backend.handler === 'sqlite'
+      ? ['--handler=sqlite', `--sqlite-url=file:${dir}/`]
+      : ['--handler=postgresql', `--postgresql-url=${backend.url}`]),
     `--state-dir=${dir}`,
     `--listen-addr=127.0.0.1:${port}`,
     // "-" turns off the HTTP listener for metrics and pprof: nothing here needs it.
@@ -125,7 +129,7 @@ async function startOnce(binary: string, dir: string): Promise<FerretDb> {
   return { url: `mongodb://127.0.0.1:${port}/`, port, stop };
 }
 
-export async function startFerretDb(binary = ferretDbBinary()): Promise<FerretDb> {
+export async function startFerretDb(binary = ferretDbBinary(), backend: FerretBackend = { handler: 'sqlite' }): Promise<FerretDb> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ferretdb-'));
   const cleanUp = (): void => {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
@@ -134,7 +138,7 @@ export async function startFerretDb(binary = ferretDbBinary()): Promise<FerretDb
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      const server = await startOnce(binary, dir);
+      const server = await startOnce(binary, dir, backend);
       return {
         ...server,
         stop: async () => {
