@@ -36,7 +36,12 @@ export async function startPostgres(): Promise<Postgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/ferretdb`,
     stop: async () => {
-      child.kill('SIGINT');
+      // pg_ctl, not a signal to the child: as root the child is runuser, which does not pass signals on.
+      try {
+        execFileSync(...as(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']), { stdio: 'ignore', timeout: 30_000 });
+      } catch {
+        child.kill('SIGKILL');
+      }
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();
         else child.once('exit', () => resolve());

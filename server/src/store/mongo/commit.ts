@@ -9,7 +9,7 @@
 // and the engine, restored, re-derives their services from their signals, removals allowed — what a
 // half-written commit left is then corrected, what it did not write is written. A crash after the
 // mark left nothing unwritten.
-import type { AnyBulkWriteOperation } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Filter, WithoutId } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { Decision } from '../../domain/decisions.ts';
 import type { Signal } from '../../domain/signal.ts';
@@ -56,19 +56,16 @@ async function insertNew(insert: () => Promise<unknown>): Promise<Set<number>> {
 async function writeDecisions(c: Collections, decisions: readonly Decision[], now: string, fault: (step: CommitStep) => void): Promise<void> {
   const removals: AnyBulkWriteOperation<TimelineDoc>[] = [];
   const entries: TimelineDoc[] = [];
-  const incidents: AnyBulkWriteOperation<IncidentDoc>[] = [];
+  const removedIncidents: string[] = [];
+  const incidents: IncidentDoc[] = [];
   for (const d of decisions) {
     switch (d.type) {
       case 'timeline:remove': removals.push({ deleteOne: { filter: { _id: d.entryId } } }); break;
       case 'incident:remove':
         removals.push({ deleteMany: { filter: { incidentId: d.incidentId } } });
-        incidents.push({ deleteOne: { filter: { _id: d.incidentId } } });
+        removedIncidents.push(d.incidentId);
         break;
-      case 'incident:upsert': {
-        const doc = { ...incidentToDoc(d.incident), recordedAt: now };
-        incidents.push({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } });
-        break;
-      }
+      case 'incident:upsert': incidents.push({ ...incidentToDoc(d.incident), recordedAt: now }); break;
       case 'timeline:append': entries.push({ ...entryToDoc(d.entry), recordedAt: now }); break;
     }
   }
@@ -76,8 +73,18 @@ async function writeDecisions(c: Collections, decisions: readonly Decision[], no
   // An append never changes an entry that is there: the first write of an id wins, as in SQLite.
   if (entries.length > 0) await insertNew(() => c.timeline.insertMany(entries, { ordered: false }));
   fault('timeline');
-  if (incidents.length > 0) await c.incidents.bulkWrite(incidents, { ordered: true });
+  if (removedIncidents.length > 0) await c.incidents.bulkWrite(removedIncidents.map((id) => ({ deleteOne: { filter: { _id: id } } })), { ordered: true });
+  await replaceEach(c.incidents, incidents);
   fault('incidents');
+}
+
+/**
+ * Upserts one request per document, in order. A bulk of several upserts made FerretDB 1.24 on
+ * PostgreSQL hang (reproduced with the ingest bench); FerretDB runs a bulk's writes one by one
+ * anyway, and a commit upserts only a few incidents (one per incident, however many signals).
+ */
+async function replaceEach<T extends { _id: string }>(collection: Collection<T>, docs: readonly T[]): Promise<void> {
+  for (const doc of docs) await collection.replaceOne({ _id: doc._id } as Filter<T>, doc as WithoutId<T>, { upsert: true });
 }
 
 /** Deletes what a commit inserted before it gave up (the engine threw): the batch leaves nothing. */
@@ -107,11 +114,9 @@ export async function commitBatch(c: Collections, batch: CommitBatch, mark: Appl
   await writeDecisions(c, decisions, now, fault);
   const cursors: CursorDoc[] = (batch.cursors ?? []).map((u) => ({ _id: cursorId(u.source, u.host), source: u.source, host: u.host, value: u.value }));
   const applied = [fresh.length > 0 ? storedAt : undefined, mark.pending].filter((x): x is string => x !== undefined).sort().at(-1);
-  // Last, in the same ordered bulk write as the cursors: everything before it is written.
+  // Last, after the cursors: everything before it is written.
   if (applied !== undefined) cursors.push({ _id: cursorId(APPLIED.source, APPLIED.host), ...APPLIED, value: applied });
-  if (cursors.length > 0) {
-    await c.cursors.bulkWrite(cursors.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })), { ordered: true });
-  }
+  await replaceEach(c.cursors, cursors);
   if (applied !== undefined && applied === mark.pending) mark.pending = undefined;
   fault('cursors');
   return { fresh, decisions };
