@@ -193,3 +193,27 @@ test('a quiet service is forgotten after retainMs, keeping what it knows about i
     'open', 'open', 'timeline:append', 'timeline:append',
   ]);
 });
+
+test('restored with unapplied signals (a crash between storing them and their decisions): what they undo goes', () => {
+  const signals = seedOutage();
+  const alerts = signals.filter((s) => s.kind === 'alert.firing');
+  const rest = signals.filter((s) => s.kind !== 'alert.firing');
+  // The alert arrived first and opened its incident; the Docker signals were stored, then Vigil died.
+  const before = live(alerts, alerts[0]?.receivedAt ?? '');
+  const stored: IncidentWithTimeline[] = [...before.store.incidents.values()].map((incident) => ({
+    ...incident, timeline: [...before.store.entries.values()].filter((e) => e.incidentId === incident.id),
+  }));
+  const until = '2026-11-24T18:45:00.000Z';
+  const expected = project(signals, { ...OPTIONS, now: until });
+  expect(stored.map((i) => i.id)).not.toEqual(expected.incidents.map((i) => i.id));
+
+  const kept = Engine.restore(stored, signals, OPTIONS, until);
+  expect(kept.unmatched).toEqual(stored.map((i) => i.id));
+
+  const restored = Engine.restore(stored, [...alerts], OPTIONS, until, rest);
+  expect(restored.unmatched).toEqual([]);
+  expect(restored.decisions).toContainEqual({ type: 'incident:remove', incidentId: stored[0]?.id });
+  const store = before.store;
+  applyDecisions(store, restored.decisions);
+  expect(asProjection(store)).toEqual(expected);
+});
