@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
   const pipeline = new IngestPipeline({
-    store: deps.store, broadcast: realtime, logger: log,
+    store: deps.store, broadcast: realtime, logger: log, maxBacklog: config.ingestMaxBacklog,
     options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
   });
 

@@ -48,7 +48,7 @@ const PAGE = 500;
 /** A group commit takes calls up to this many signals (one call is never split). */
 const MAX_BATCH_SIGNALS = 5_000;
 /** Signals waiting for a commit past which the sources that can wait are asked to (see `overloaded`). */
-const BACKLOG_LIMIT = 20_000;
+const DEFAULT_MAX_BACKLOG = 20_000;
 /** Even with no deadline, the engine looks at time this often (it forgets quiet services then). */
 const MAX_TICK_DELAY_MS = 30_000;
 
@@ -68,14 +68,16 @@ export class IngestPipeline implements SignalSink {
   /** Set when decisions could not be stored: the next commit first re-derives the engine from the store. */
   private needsRestore = true;
   private readonly listeners: SignalListener[] = [];
+  private readonly maxBacklog: number;
 
-  constructor(deps: { store: Store; broadcast: Broadcaster; logger: Logger; options?: Partial<EngineOptions>; now?: () => Date }) {
+  constructor(deps: { store: Store; broadcast: Broadcaster; logger: Logger; options?: Partial<EngineOptions>; now?: () => Date; maxBacklog?: number }) {
     this.store = deps.store;
     this.broadcast = deps.broadcast;
     this.log = deps.logger.child({ module: 'ingest' });
     this.options = engineOptions(deps.options);
     this.now = deps.now ?? (() => new Date());
     this.engine = new Engine(this.options);
+    this.maxBacklog = deps.maxBacklog ?? DEFAULT_MAX_BACKLOG;
   }
 
   /** Signals handed in and not yet stored. */
@@ -85,7 +87,7 @@ export class IngestPipeline implements SignalSink {
 
   /** True when the backlog is past its bound: a source that can retry later (Alertmanager) or stop reading (Docker) should. */
   get overloaded(): boolean {
-    return this.pendingSignals >= BACKLOG_LIMIT;
+    return this.pendingSignals >= this.maxBacklog;
   }
 
   /** Services the engine holds in memory. */

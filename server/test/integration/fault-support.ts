@@ -175,6 +175,8 @@ export interface RestartableFerretDb {
   startServer(): Promise<void>;
   /** SIGSTOP: connections stay open and nothing is answered. */
   freeze(): void;
+  /** SIGCONT after freeze(): it answers again, on the same connections. */
+  thaw(): void;
   /** SIGKILL (a frozen one too), and wait until it is gone. */
   killServer(): Promise<void>;
   /** Stops it and removes its data. */
@@ -207,6 +209,7 @@ export async function startRestartableFerretDb(): Promise<RestartableFerretDb> {
     startServer,
     stopServer,
     freeze: () => { proc?.child.kill('SIGSTOP'); },
+    thaw: () => { proc?.child.kill('SIGCONT'); },
     killServer: async () => {
       proc?.child.kill('SIGKILL');
       await proc?.exited;

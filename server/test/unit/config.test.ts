@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(c.webhookToken).toBeUndefined();
   });
 
+  test('INGEST_MAX_BACKLOG bounds the signals waiting to be stored: 20,000 unless set, 100 to 1,000,000', () => {
+    expect(loadConfig({}, '/').ingestMaxBacklog).toBe(20_000);
+    expect(loadConfig({ INGEST_MAX_BACKLOG: '500' }, '/').ingestMaxBacklog).toBe(500);
+    expect(issuesOf({ INGEST_MAX_BACKLOG: '10' }).join('\n')).toMatch(/INGEST_MAX_BACKLOG/);
+    expect(issuesOf({ INGEST_MAX_BACKLOG: 'lots' }).join('\n')).toMatch(/INGEST_MAX_BACKLOG/);
+  });
+
   test('DOCKER_HOSTS lists several endpoints; DOCKER_HOST is the fallback', () => {
     const c = loadConfig({ DOCKER_HOSTS: 'unix:///run/a.sock, tcp://10.0.0.5:2375' }, '/');
     expect(c.dockerHosts).toEqual([

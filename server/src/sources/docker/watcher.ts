@@ -45,6 +45,8 @@ export interface WatcherDeps {
   hooks: WatcherHooks;
   /** Resolves once the store is initialized. */
   ready: () => Promise<void>;
+  /** Queued events past which the stream is paused, and at or below which it is read again. */
+  queueBounds?: { high: number; low: number };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -79,12 +81,14 @@ export class DockerWatcher {
   private pumping: Promise<void> | undefined;
   private pumpRunning = false;
   private running: Promise<void> | undefined;
-  /** The open /events streams: paused while the queue is past QUEUE_HIGH. */
+  /** The open /events streams: paused while the queue is past its high bound. */
   private readonly streams = new Set<NodeJS.ReadableStream>();
   private paused = false;
+  private readonly bounds: { high: number; low: number };
 
   constructor(deps: WatcherDeps) {
     this.deps = deps;
+    this.bounds = deps.queueBounds ?? { high: QUEUE_HIGH, low: QUEUE_LOW };
     this.endpoint = deps.endpoint;
     this.docker = deps.docker;
     this.host = deps.endpoint;
@@ -255,7 +259,7 @@ export class DockerWatcher {
     // Noise (health-probe exec events…) only moves the cursor: fold it into a noise item before it.
     if (item.signal === undefined && last !== undefined && last.signal === undefined) last.cursor = cursor;
     else this.queue.push({ ...(item.signal ? { signal: item.signal } : {}), ...(cursor === undefined ? {} : { cursor }) });
-    if (!this.paused && this.queue.length >= QUEUE_HIGH) {
+    if (!this.paused && this.queue.length >= this.bounds.high) {
       // Nothing is lost by not reading: the cursor replays whatever the daemon did not get to send.
       this.paused = true;
       for (const stream of this.streams) stream.pause();
@@ -287,7 +291,7 @@ export class DockerWatcher {
           continue;
         }
         this.queue.splice(0, batch.length);
-        if (this.paused && this.queue.length <= QUEUE_LOW) {
+        if (this.paused && this.queue.length <= this.bounds.low) {
           this.paused = false;
           for (const stream of this.streams) stream.resume();
           this.log.info({ host: this.host, queued: this.queue.length }, 'docker signals caught up; reading the event stream again');
