@@ -1,6 +1,6 @@
 // Users, sessions and API tokens: who is asking, and may they. No HTTP here; http/ adapts it.
 import { randomUUID } from 'node:crypto';
-import type { PublicUser, Role } from '../contract/index.ts';
+import { toApiToken, toPublicUser, type ApiToken, type PublicUser, type Role } from '../contract/index.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiTokenRecord, Store, UserRecord } from '../store/types.ts';
 import { StoreConflictError } from '../store/types.ts';
@@ -23,10 +23,6 @@ export interface Principal {
   csrfToken?: string;
   sessionHash?: string;
   tokenId?: string;
-}
-
-export function publicUser(u: UserRecord): PublicUser {
-  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt };
 }
 
 export interface NewSession {
@@ -84,7 +80,7 @@ export class AuthService {
       idHash: sha256(cookieValue), userId: user.id, csrfToken, createdAt: now.toISOString(), expiresAt, ...(ip ? { ip } : {}),
     });
     await this.sweepExpired(now);
-    return { ok: true, session: { cookieValue, csrfToken, user: publicUser(user), expiresAt } };
+    return { ok: true, session: { cookieValue, csrfToken, user: toPublicUser(user), expiresAt } };
   }
 
   async fromSessionCookie(cookieValue: string): Promise<Principal | null> {
@@ -97,7 +93,7 @@ export class AuthService {
     }
     const user = await this.store.users.byId(session.userId);
     if (!user || user.disabled) return null;
-    return { via: 'session', actor: user.username, role: user.role, user: publicUser(user), csrfToken: session.csrfToken, sessionHash: idHash };
+    return { via: 'session', actor: user.username, role: user.role, user: toPublicUser(user), csrfToken: session.csrfToken, sessionHash: idHash };
   }
 
   async fromBearer(token: string): Promise<Principal | null> {
@@ -130,7 +126,7 @@ export class AuthService {
 
   async userById(id: string): Promise<PublicUser | null> {
     const user = await this.store.users.byId(id);
-    return user ? publicUser(user) : null;
+    return user ? toPublicUser(user) : null;
   }
 
   /** Expired sessions are refused when used; this also drops them from the store, at most hourly. */
@@ -158,27 +154,26 @@ export class AuthService {
       const existing = await this.store.users.byUsername(input.username);
       throw new UsernameTakenError(input.username, existing?.username ?? input.username);
     }
-    return publicUser(user);
+    return toPublicUser(user);
   }
 
   async listUsers(): Promise<PublicUser[]> {
-    return (await this.store.users.list()).map(publicUser);
+    return (await this.store.users.list()).map(toPublicUser);
   }
 
   /** Creates an API token; the token itself is returned once and only its hash is kept. */
-  async createToken(input: { name: string; role: Role; createdBy: string }): Promise<{ record: Omit<ApiTokenRecord, 'tokenHash'>; token: string }> {
+  async createToken(input: { name: string; role: Role; createdBy: string }): Promise<{ record: ApiToken; token: string }> {
     const token = API_TOKEN_PREFIX + randomSecret();
     const record: ApiTokenRecord = {
       id: randomUUID(), name: input.name, role: input.role, tokenHash: sha256(token),
       createdBy: input.createdBy, createdAt: this.now().toISOString(),
     };
     await this.store.apiTokens.create(record);
-    const { tokenHash: _hidden, ...shown } = record;
-    return { record: shown, token };
+    return { record: toApiToken(record), token };
   }
 
-  async listTokens(): Promise<Omit<ApiTokenRecord, 'tokenHash'>[]> {
-    return (await this.store.apiTokens.list()).map(({ tokenHash: _hidden, ...shown }) => shown);
+  async listTokens(): Promise<ApiToken[]> {
+    return (await this.store.apiTokens.list()).map(toApiToken);
   }
 
   async revokeToken(id: string): Promise<boolean> {

@@ -2,76 +2,11 @@
 // per service over a window, MTTA, MTTR, count and downtime. Computed from the stored timeline
 // (its entries carry the raw signals), so `GET /api/stats` needs nothing but the store.
 import { z } from 'zod';
-import type { IncidentStatus, IncidentWithTimeline, Severity, TimelineEntry } from '../contract/index.ts';
+import type {
+  DetectionHopName, IncidentAnalytics, IncidentWithTimeline, Interval, StatsResponse, TimelineEntry,
+} from '../contract/index.ts';
 import { KIND } from './kinds.ts';
 import { toIso, toMs } from './time.ts';
-
-export type DetectionHopName =
-  | 'first_failure' | 'docker_event' | 'alert_pending' | 'alert_firing' | 'webhook_received'
-  | 'acknowledged' | 'restart' | 'healthy' | 'resolved';
-
-export interface DetectionHop {
-  hop: DetectionHopName;
-  at: string;
-  sinceFirstFailureMs: number;
-  sincePreviousMs: number;
-  detail: string;
-}
-
-export interface Interval {
-  from: string;
-  to: string;
-}
-
-export interface IncidentAnalytics {
-  incidentId: string;
-  service: string;
-  host: string;
-  title: string;
-  severity: Severity;
-  status: IncidentStatus;
-  openedAt: string;
-  /** The earliest failure evidence (a kill, a die, an alert going pending…). */
-  firstFailureAt: string;
-  /** When Vigil first held a failure signal (its `receivedAt`). */
-  detectedAt: string;
-  path: DetectionHop[];
-  /** first failure → detected */
-  timeToDetectMs: number;
-  /** detected → acknowledged */
-  timeToAcknowledgeMs: number | null;
-  /** first failure → first time every container ran healthy again (or every alert resolved) */
-  timeToMitigateMs: number | null;
-  /** first failure → resolved */
-  timeToResolveMs: number | null;
-  /** Time the service was down: from each failure to the recovery after it; an open one counts until `now`. */
-  downtimeMs: number;
-  down: Interval[];
-  flaps: number;
-}
-
-export interface ServiceStats {
-  service: string;
-  incidents: number;
-  acknowledged: number;
-  resolved: number;
-  /** Mean time to acknowledge over the acknowledged incidents; null when none was. */
-  mttaMs: number | null;
-  /** Mean time to resolve over the resolved incidents; null when none was. */
-  mttrMs: number | null;
-  /** Down intervals of the window's incidents, clipped to the window. */
-  totalDowntimeMs: number;
-}
-
-/** The body of `GET /api/stats?service=&from=&to=`. */
-export interface StatsResponse {
-  from: string;
-  to: string;
-  service: string | null;
-  services: ServiceStats[];
-  /** The incidents opened in the window, oldest first. */
-  incidents: IncidentAnalytics[];
-}
 
 const storedSignal = z.looseObject({
   id: z.string(),

@@ -11,6 +11,5 @@ export {
 } from './commands.ts';
 export type { ContainerRef, IncidentRef, UserCommand } from './commands.ts';
 export { incidentAnalytics, statsResponse } from './analytics.ts';
-export type { DetectionHop, DetectionHopName, IncidentAnalytics, Interval, ServiceStats, StatsResponse } from './analytics.ts';
 export type { Signal, SignalSource } from './signal.ts';
 export { formatDuration } from './time.ts';

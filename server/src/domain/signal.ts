@@ -1,6 +1,8 @@
 // One observed fact from a source, normalized. Sources produce these; the engine consumes them.
+import type { EntrySource } from '../contract/index.ts';
 
-export type SignalSource = 'docker' | 'prometheus' | 'alertmanager' | 'user' | 'supervisor' | 'system';
+/** A signal's source is the one its timeline entry names. */
+export type SignalSource = EntrySource;
 
 export interface Signal {
   /** Stable id for de-duplication: the same observed fact always gets the same id. */

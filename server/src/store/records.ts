@@ -2,16 +2,8 @@
 // each: incident paging, limits, and the checks applied to values read back from storage.
 // Times are stored and compared as strings, which orders them correctly only because every time in
 // Vigil is ISO-8601 UTC with milliseconds (Date.prototype.toISOString), as API.md requires.
-import type { EntrySource, Incident, IncidentStatus, Severity } from '../contract/index.ts';
-import type { SignalSource } from '../domain/signal.ts';
-import type { AuditRecord, Page } from './types.ts';
+import { isOneOf, type Incident, type Page } from '../contract/index.ts';
 import { InvalidCursorError } from './types.ts';
-
-export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigated', 'resolved'];
-export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
-export const ENTRY_SOURCES: readonly EntrySource[] = ['docker', 'prometheus', 'alertmanager', 'user', 'supervisor', 'system'];
-export const SIGNAL_SOURCES: readonly SignalSource[] = ENTRY_SOURCES;
-export const AUDIT_OUTCOMES: readonly AuditRecord['outcome'][] = ['ok', 'denied', 'failed'];
 
 /** Where an incident sits in the newest-first order; the content of a page cursor. */
 export interface IncidentPosition {
@@ -54,9 +46,8 @@ export function toIncidentPage(fetched: Incident[], limit: number): Page<Inciden
 }
 
 export function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
-  const found = allowed.find((candidate) => candidate === value);
-  if (found === undefined) throw new Error(`stored ${what} has an unexpected value: ${String(value)}`);
-  return found;
+  if (!isOneOf(allowed, value)) throw new Error(`stored ${what} has an unexpected value: ${String(value)}`);
+  return value;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,17 +1,15 @@
 // The repository interface. Two implementations: MongoDB (store/mongo) and embedded SQLite
 // (store/sqlite). One contract test suite runs against both.
-import type { Incident, IncidentStatus, Role, TimelineEntry } from '../contract/index.ts';
+import type { ApiToken, AuditRecord, Incident, IncidentStatus, Page, PublicUser, StoreKind, TimelineEntry } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { Signal } from '../domain/signal.ts';
 
-export type StoreKind = 'mongodb' | 'embedded';
+// Records the API sends as they are stored are the contract's own shapes.
+export type { AuditRecord, Page, StoreKind } from '../contract/index.ts';
 
-export interface UserRecord {
-  id: string;
-  username: string;
+/** A user as stored: the public fields (contract `toPublicUser` keeps only those) and the secrets. */
+export interface UserRecord extends PublicUser {
   passwordHash: string;
-  role: Role;
-  createdAt: string;
   disabled?: boolean;
 }
 
@@ -25,26 +23,10 @@ export interface SessionRecord {
   ip?: string;
 }
 
-export interface ApiTokenRecord {
-  id: string;
-  name: string;
-  role: Role;
+/** A token as stored: what the API lists (contract `toApiToken`) and the token's hash. */
+export interface ApiTokenRecord extends ApiToken {
   /** sha256 of the token; the token is shown once at creation. */
   tokenHash: string;
-  createdBy: string;
-  createdAt: string;
-  revokedAt?: string;
-}
-
-export interface AuditRecord {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target?: string;
-  ip?: string;
-  outcome: 'ok' | 'denied' | 'failed';
-  detail?: unknown;
 }
 
 export interface PostmortemVersion {
@@ -61,11 +43,6 @@ export interface IncidentQuery {
   limit: number;
   /** Opaque cursor from a previous page; one the store did not hand out → InvalidCursorError. */
   cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 /** A place in write order: the server's clock when a record was written, and the record's id. */

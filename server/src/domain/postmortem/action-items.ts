@@ -1,12 +1,6 @@
 // Action items live in the post-mortem itself, as Markdown task-list lines under "Action Items":
 // one source of truth, versioned with the document, and marking one done is an edit like any other.
-
-export interface TrackedActionItem {
-  /** 0-based position among the section's task lines. */
-  index: number;
-  text: string;
-  done: boolean;
-}
+import type { TrackedActionItem } from '../../contract/index.ts';
 
 const TASK = /^(\s*[-*+]\s+\[)([ xX])(\]\s+)(.*)$/;
 const SECTION = /^#{2,3}\s+(\d+\.\s*)?Action Items\b/i;

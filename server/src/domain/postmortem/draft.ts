@@ -1,9 +1,8 @@
 // The first draft of a post-mortem, in the seed post-mortem's sections, from what Vigil recorded.
 // People finish it; anything inferred says so and asks a person to confirm.
-import type { IncidentWithTimeline, TimelineEntry } from '../../contract/index.ts';
-import type { IncidentAnalytics } from '../analytics.ts';
+import type { IncidentAnalytics, IncidentWithTimeline, TimelineEntry } from '../../contract/index.ts';
 import { KIND } from '../kinds.ts';
-import { suggestActionItems, type ActionItem, type StackFindings } from './findings.ts';
+import { suggestActionItems, type StackFindings, type SuggestedActionItem } from './findings.ts';
 
 export interface DraftInput {
   incident: IncidentWithTimeline;
@@ -13,7 +12,7 @@ export interface DraftInput {
 
 export interface Draft {
   markdown: string;
-  actionItems: ActionItem[];
+  actionItems: SuggestedActionItem[];
 }
 
 const NOISE = new Set<string>([KIND.create, KIND.destroy, KIND.pause, KIND.unpause]);

@@ -29,7 +29,8 @@ export interface StackFindings {
   failedRequests?: number;
 }
 
-export interface ActionItem {
+/** An action item Vigil suggests in a draft (saved, it becomes a task line: contract `ActionItem`). */
+export interface SuggestedActionItem {
   /** Stable within an incident, so marking one done survives a re-draft. */
   key: string;
   text: string;
@@ -66,8 +67,8 @@ export function suggestActionItems(input: {
   alertDelayMs: number | null;
   alerted: boolean;
   restartedBy: 'person' | 'supervisor' | 'docker' | null;
-}): ActionItem[] {
-  const items: ActionItem[] = [];
+}): SuggestedActionItem[] {
+  const items: SuggestedActionItem[] = [];
   const f = input.findings;
   for (const c of f?.containers ?? []) {
     if (c.restartPolicy === '' || c.restartPolicy === 'no') {

@@ -8,7 +8,7 @@ import type { LoginThrottle } from '../../auth/login-throttle.ts';
 import { HttpError, notFound, parseBody } from '../errors.ts';
 import { principalOf, requireRole } from '../auth-middleware.ts';
 
-const role = z.enum(ROLES as [string, ...string[]], { message: `must be one of ${ROLES.join(', ')}` }).transform((r) => r as (typeof ROLES)[number]);
+const role = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
 
 const newUser = z.object({
   username: z.string().trim().regex(/^[a-zA-Z0-9._-]{2,64}$/, '2–64 letters, digits, dots, dashes or underscores'),

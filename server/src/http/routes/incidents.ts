@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { IncidentWithTimeline } from '../../contract/index.ts';
+import { INCIDENT_FILTERS, type IncidentWithTimeline } from '../../contract/index.ts';
 import { incidentAnalytics, KIND, statsResponse, userCommandSignal, type UserCommand } from '../../domain/index.ts';
 import type { SignalSink } from '../../ingest/pipeline.ts';
 import { CursorSigner } from '../../store/cursor.ts';
@@ -14,7 +14,7 @@ import { HttpError, notFound, parseBody } from '../errors.ts';
 import { principalOf, requireRole } from '../auth-middleware.ts';
 
 const listQuery = z.object({
-  status: z.enum(['open', 'active', 'acknowledged', 'mitigated', 'resolved', 'all']).default('all'),
+  status: z.enum(INCIDENT_FILTERS).default('all'),
   service: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),

@@ -4,8 +4,8 @@
 // (503/504/502), an answer too large to chart as 422.
 import { Router } from 'express';
 import { roleAtLeast } from '../../auth/service.ts';
+import { CHART_NAMES } from '../../contract/index.ts';
 import { PrometheusError, type PrometheusApi } from '../../sources/prometheus/client.ts';
-import { CHART_NAMES } from '../../sources/prometheus/charts.ts';
 import { queryRangeRequest, queryRangeResponse, queryRangeSchema, rangeBounds, type QueryRange } from '../../sources/prometheus/query-range.ts';
 import { ReadGate, ReadGateFullError } from '../../sources/prometheus/read-gate.ts';
 import { principalOf } from '../auth-middleware.ts';

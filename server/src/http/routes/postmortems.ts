@@ -2,7 +2,9 @@
 // optimistic concurrency (a stale `version` is 409, never a silent overwrite); Markdown export.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { IncidentWithTimeline } from '../../contract/index.ts';
+import {
+  toPostmortemVersionView, type ActionItem, type ActionItemToggled, type IncidentWithTimeline, type PostmortemView,
+} from '../../contract/index.ts';
 import { incidentAnalytics } from '../../domain/index.ts';
 import { draftPostmortem } from '../../domain/postmortem/draft.ts';
 import { actionItemsOf, setActionItemDone } from '../../domain/postmortem/action-items.ts';
@@ -27,16 +29,6 @@ const itemsQuery = z.object({
   status: z.enum(['open', 'done', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(500).default(200),
 });
-
-export interface PostmortemView {
-  incidentId: string;
-  markdown: string;
-  /** 0 while it is Vigil's unsaved draft. */
-  version: number;
-  updatedAt: string | null;
-  updatedBy: string;
-  draft: boolean;
-}
 
 export function postmortemRoutes(deps: { store: Store; audit: AuditLog; logger: Logger; findings?: FindingsProvider; now?: () => Date }): Router {
   const r = Router();
@@ -81,7 +73,7 @@ export function postmortemRoutes(deps: { store: Store; audit: AuditLog; logger: 
   r.get('/incidents/:id/postmortem/versions', async (req, res) => {
     const incident = await incidentOf(req);
     const versions = await deps.store.postmortems.versions(incident.id);
-    res.json({ items: versions.map((v) => ({ version: v.version, author: v.author, savedAt: v.savedAt, markdown: v.markdown })) });
+    res.json({ items: versions.map(toPostmortemVersionView) });
   });
 
   /** Saves `markdown` as the version after `expectedVersion`; a stale one is 409 with what to merge. */
@@ -117,7 +109,8 @@ export function postmortemRoutes(deps: { store: Store; audit: AuditLog; logger: 
     const next = Number.isInteger(index) ? setActionItemDone(current.markdown, index, body.done) : null;
     if (next === null) throw notFound(`Action item ${String(req.params['index'])} of incident ${incident.id}`);
     const saved = await save(req, incident, next, body.version);
-    res.json({ ...saved, actionItems: actionItemsOf(saved.markdown) });
+    const toggled: ActionItemToggled = { ...saved, actionItems: actionItemsOf(saved.markdown) };
+    res.json(toggled);
   });
 
   // Action items of saved post-mortems across incidents (drafts hold only suggestions until saved).
@@ -125,7 +118,7 @@ export function postmortemRoutes(deps: { store: Store; audit: AuditLog; logger: 
     const q = itemsQuery.safeParse(req.query);
     if (!q.success) throw new HttpError(400, 'invalid_query', `Invalid query — ${q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const page = await deps.store.incidents.list({ status: 'all', limit: q.data.limit });
-    const items = [];
+    const items: ActionItem[] = [];
     for (const incident of page.items) {
       const saved = await deps.store.postmortems.latest(incident.id);
       if (!saved) continue;

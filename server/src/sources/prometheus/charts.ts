@@ -1,13 +1,7 @@
 // The named charts of an incident's metrics panel: the only PromQL a viewer can have Vigil run. Each
 // is a template filled with the service name (a string literal, never syntax) on the server. Pure.
+import type { ChartName } from '../../contract/index.ts';
 import { promDuration, seriesSelector, type Matcher } from '../../domain/promql.ts';
-
-export const CHART_NAMES = ['up', 'app_health', 'requests', 'errors'] as const;
-export type ChartName = (typeof CHART_NAMES)[number];
-
-export function isChartName(name: string): name is ChartName {
-  return (CHART_NAMES as readonly string[]).includes(name);
-}
 
 /** A target is the service's when its `job` or its `service` label names it (the sample stack sets both). */
 const BY: ReadonlyArray<'job' | 'service'> = ['job', 'service'];

@@ -3,8 +3,9 @@
 // seconds; durations like `15s` or seconds), bounded so one chart can never ask Prometheus for, or
 // make Vigil read, more than a screen can show. Pure.
 import { z } from 'zod';
+import { CHART_NAMES, type ChartName, type QueryRangeResponse } from '../../contract/index.ts';
 import { READ_BUDGETS, type RangeBounds, type Series } from './client.ts';
-import { CHART_NAMES, chartQuery, type ChartName } from './charts.ts';
+import { chartQuery } from './charts.ts';
 
 export const QUERY_RANGE_LIMITS = {
   /** The widest window a chart may ask for. */
@@ -125,23 +126,6 @@ export function queryRangeRequest(input: QueryRangeInput): QueryRange {
   }
   if (input.query !== undefined) return { kind: 'query', query: input.query, start, end, step };
   throw new Error('queryRangeSchema lets through neither a chart nor a query');
-}
-
-export interface QueryRangeSeries {
-  labels: Record<string, string>;
-  /** [time (ISO), value]; NaN and ±Inf, which JSON cannot carry, are null. */
-  points: Array<[string, number | null]>;
-}
-
-export interface QueryRangeResponse {
-  chart?: ChartName;
-  service?: string;
-  /** The PromQL Prometheus ran: for a named chart, the one Vigil built. */
-  query: string;
-  start: string;
-  end: string;
-  stepSeconds: number;
-  series: QueryRangeSeries[];
 }
 
 export function queryRangeResponse(q: QueryRange, series: readonly Series[]): QueryRangeResponse {

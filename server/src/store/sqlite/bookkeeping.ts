@@ -1,5 +1,6 @@
 // Small repositories: source cursors, the audit log and settings.
-import { AUDIT_OUTCOMES, definedOnly, fromJsonText, oneOf, pageLimit, toJsonText } from '../records.ts';
+import { AUDIT_OUTCOMES } from '../../contract/index.ts';
+import { definedOnly, fromJsonText, oneOf, pageLimit, toJsonText } from '../records.ts';
 import type { AuditRecord, AuditRepository, CursorRepository, SettingRepository } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { nullableText, optionalText, orNull, text } from './connection.ts';

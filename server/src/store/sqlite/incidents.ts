@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { Incident } from '../../contract/index.ts';
-import { decodeIncidentCursor, definedOnly, INCIDENT_STATUSES, oneOf, pageLimit, SEVERITIES, stringArray, toIncidentPage } from '../records.ts';
+import { type Incident, INCIDENT_STATUSES, SEVERITIES } from '../../contract/index.ts';
+import { decodeIncidentCursor, definedOnly, oneOf, pageLimit, stringArray, toIncidentPage } from '../records.ts';
 import type { IncidentQuery, IncidentRepository, Page, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { optionalText, text } from './connection.ts';

@@ -1,5 +1,6 @@
 import type { Signal } from '../../domain/signal.ts';
-import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit, SIGNAL_SOURCES } from '../records.ts';
+import { ENTRY_SOURCES } from '../../contract/index.ts';
+import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit } from '../records.ts';
 import type { SignalRepository } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { integer, nullableText, optionalText, text } from './connection.ts';
@@ -8,7 +9,7 @@ import { insertSignal } from './writes.ts';
 function toSignal(row: Row): Signal {
   return {
     id: text(row, 'id'),
-    source: oneOf(row['source'], SIGNAL_SOURCES, 'signal source'),
+    source: oneOf(row['source'], ENTRY_SOURCES, 'signal source'),
     host: text(row, 'host'),
     at: text(row, 'at'),
     kind: text(row, 'kind'),

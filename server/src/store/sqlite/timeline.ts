@@ -1,5 +1,5 @@
-import type { TimelineEntry } from '../../contract/index.ts';
-import { definedOnly, ENTRY_SOURCES, fromJsonText, oneOf, pageLimit } from '../records.ts';
+import { ENTRY_SOURCES, type TimelineEntry } from '../../contract/index.ts';
+import { definedOnly, fromJsonText, oneOf, pageLimit } from '../records.ts';
 import type { TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { nullableText, optionalText, text } from './connection.ts';
