@@ -2,7 +2,7 @@
 // checks, and action-item text on the board.
 import { describe, expect, it } from 'vitest';
 import { lineDiff, proposeMerge } from '../src/lib/text-diff.ts';
-import { chartFileName, isActionItemList, isPostmortemDoc, isVersionConflict, plainInline, postmortemPaths } from '../src/lib/postmortem.ts';
+import { chartFileName, isActionItemList, isPostmortemView, isVersionConflict, plainInline, postmortemPaths } from '../src/lib/postmortem.ts';
 
 const lines = (n: number, prefix = 'line'): string => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}\n`).join('');
 
@@ -64,9 +64,9 @@ describe('proposeMerge', () => {
 describe('shape checks', () => {
   it('accepts the documented answers and refuses near misses', () => {
     const doc = { incidentId: 'i1', markdown: '# x', version: 0, updatedAt: null, updatedBy: 'vigil', draft: true };
-    expect(isPostmortemDoc(doc)).toBe(true);
-    expect(isPostmortemDoc({ ...doc, version: -1 })).toBe(false);
-    expect(isPostmortemDoc({ ...doc, draft: 'no' })).toBe(false);
+    expect(isPostmortemView(doc)).toBe(true);
+    expect(isPostmortemView({ ...doc, version: -1 })).toBe(false);
+    expect(isPostmortemView({ ...doc, draft: 'no' })).toBe(false);
     expect(isVersionConflict({ currentVersion: 3, current: { markdown: 'm', author: 'rita', savedAt: '2026-11-24T03:00:00.000Z' } })).toBe(true);
     expect(isVersionConflict({ currentVersion: 3, current: null })).toBe(true);
     expect(isVersionConflict({ currentVersion: '3' })).toBe(false);

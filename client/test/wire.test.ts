@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerList, isIncident, isIncidentAnalytics, isIncidentWithTimeline, isRangeAnswer, isStatsResponse, isTimelineEntry } from '../src/lib/wire-data.ts';
+import { containerList, isIncident, isIncidentAnalytics, isIncidentWithTimeline, isRangeAnswer, isStatsResponse, isTimelineEntry } from '../src/lib/wire.ts';
 import { container, entry, incident } from './fixtures.ts';
 
 describe('wire shapes', () => {

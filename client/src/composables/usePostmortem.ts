@@ -3,9 +3,8 @@
 // never overwrites someone else's: it names the version it edits, and a conflict is offered for merging.
 import { computed, ref, type Ref } from 'vue';
 import { api, ApiError } from '../lib/api.ts';
-import {
-  isPostmortemDoc, isVersionConflict, isVersionList, postmortemPaths, type PostmortemDoc, type PostmortemVersion,
-} from '../lib/postmortem.ts';
+import type { PostmortemVersionView, PostmortemView } from '@vigil/server/contract';
+import { isPostmortemView, isVersionConflict, isVersionList, postmortemPaths } from '../lib/postmortem.ts';
 
 const BAD_SHAPE = 'Vigil answered with a post-mortem in a shape this page does not understand; reload the page.';
 
@@ -21,7 +20,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 
 export function usePostmortem(incidentId: Ref<string>) {
   /** The server's answer: the latest saved version, or Vigil's draft (version 0). */
-  const doc = ref<PostmortemDoc | null>(null);
+  const doc = ref<PostmortemView | null>(null);
   const loading = ref(false);
   const loadError = ref<string | null>(null);
   /** The editor's text. */
@@ -34,16 +33,16 @@ export function usePostmortem(incidentId: Ref<string>) {
   const saveError = ref<string | null>(null);
   const savedNote = ref<string | null>(null);
   const conflict = ref<Conflict | null>(null);
-  const versions = ref<PostmortemVersion[]>([]);
+  const versions = ref<PostmortemVersionView[]>([]);
   const versionsError = ref<string | null>(null);
 
   const saved = computed(() => doc.value !== null && !doc.value.draft);
   /** Edits not saved yet (a generated draft nobody touched is not a loss). */
   const dirty = computed(() => editing.value && text.value !== base.value.markdown);
 
-  async function fetchDoc(): Promise<PostmortemDoc> {
+  async function fetchDoc(): Promise<PostmortemView> {
     const answer = await api.get(postmortemPaths.doc(incidentId.value));
-    if (!isPostmortemDoc(answer)) throw new Error(BAD_SHAPE);
+    if (!isPostmortemView(answer)) throw new Error(BAD_SHAPE);
     return answer;
   }
 
@@ -58,7 +57,7 @@ export function usePostmortem(incidentId: Ref<string>) {
     }
   }
 
-  function adopt(next: PostmortemDoc): void {
+  function adopt(next: PostmortemView): void {
     doc.value = next;
     base.value = { version: next.version, markdown: next.markdown };
     text.value = next.markdown;
@@ -114,7 +113,7 @@ export function usePostmortem(incidentId: Ref<string>) {
     const startedFrom = base.value.markdown;
     try {
       const answer = await api.put(postmortemPaths.doc(incidentId.value), { markdown, version: onVersion });
-      if (!isPostmortemDoc(answer)) throw new Error(BAD_SHAPE);
+      if (!isPostmortemView(answer)) throw new Error(BAD_SHAPE);
       doc.value = answer;
       base.value = { version: answer.version, markdown: answer.markdown };
       // Typing during the save stays in the editor (and shows as unsaved); otherwise show what was saved.

@@ -2,7 +2,7 @@
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
 import type { ServiceStats } from '@vigil/server/contract';
 import { api } from '../lib/api.ts';
-import { isStatsResponse } from '../lib/wire-data.ts';
+import { isStatsResponse } from '../lib/wire.ts';
 import { useIncidentsStore } from '../stores/useIncidentsStore.ts';
 
 const REFRESH_DEBOUNCE_MS = 2_000;

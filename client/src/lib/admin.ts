@@ -1,22 +1,15 @@
 // The admin routes (users, API tokens, the audit log) as the admin page calls them: each answer's
 // shape is checked before use, and the audit log's cursor paging is kept free of gaps.
-import type { ApiToken, AuditRecord, CreatedApiToken, PublicUser, Role } from '@vigil/server/contract';
+import {
+  AUDIT_OUTCOMES, isOneOf, ROLES, type ApiToken, type AuditRecord, type CreatedApiToken, type PublicUser, type Role,
+} from '@vigil/server/contract';
 import { api, ApiError } from './api.ts';
-import { isPublicUser } from './wire.ts';
-
-export const ROLE_CHOICES: readonly Role[] = ['viewer', 'responder', 'admin'];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isPublicUser, isRecord } from './wire.ts';
 
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
-const ROLE_NAMES: ReadonlySet<string> = new Set(ROLE_CHOICES);
-const OUTCOMES: ReadonlySet<string> = new Set(['ok', 'denied', 'failed']);
 
 export function isApiToken(v: unknown): v is ApiToken {
-  return isRecord(v) && typeof v['id'] === 'string' && typeof v['name'] === 'string'
-    && typeof v['role'] === 'string' && ROLE_NAMES.has(v['role'])
+  return isRecord(v) && typeof v['id'] === 'string' && typeof v['name'] === 'string' && isOneOf(ROLES, v['role'])
     && typeof v['createdBy'] === 'string' && typeof v['createdAt'] === 'string' && optionalString(v['revokedAt']);
 }
 
@@ -27,7 +20,7 @@ export function isCreatedApiToken(v: unknown): v is CreatedApiToken {
 export function isAuditRecord(v: unknown): v is AuditRecord {
   return isRecord(v) && typeof v['id'] === 'string' && typeof v['at'] === 'string'
     && typeof v['actor'] === 'string' && typeof v['action'] === 'string'
-    && typeof v['outcome'] === 'string' && OUTCOMES.has(v['outcome'])
+    && isOneOf(AUDIT_OUTCOMES, v['outcome'])
     && optionalString(v['target']) && optionalString(v['ip']);
 }
 

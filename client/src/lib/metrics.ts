@@ -1,7 +1,7 @@
 // What the incident's chart panel asks Prometheus (through Vigil) and how it reads the answer:
 // the window (the incident plus context), the step, the named charts of a service, the series. Pure.
 import type { ChartName, Incident, Interval } from '@vigil/server/contract';
-import type { RangeAnswer } from './wire-data.ts';
+import type { RangeAnswer } from './wire.ts';
 
 export interface TimeWindow {
   startMs: number;

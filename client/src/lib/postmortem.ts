@@ -1,57 +1,22 @@
 // The post-mortem and action-item answers (docs/api.md, "Extensions") and their shape checks, and
 // the paths that serve them. No Markdown, sanitizer or diff here: this file may ship with the board.
-import { isRecord } from './wire-data.ts';
-
-/** GET/PUT /api/incidents/:id/postmortem. `version` 0 and `draft` while it is Vigil's unsaved draft. */
-export interface PostmortemDoc {
-  incidentId: string;
-  markdown: string;
-  version: number;
-  updatedAt: string | null;
-  updatedBy: string;
-  draft: boolean;
-}
-
-/** One saved version, from GET …/postmortem/versions (oldest first). */
-export interface PostmortemVersion {
-  version: number;
-  author: string;
-  savedAt: string;
-  markdown: string;
-}
-
-/** The `details` of a 409 `version_conflict`: what someone else saved meanwhile. */
-export interface VersionConflict {
-  currentVersion: number;
-  current: { markdown: string; author: string; savedAt: string } | null;
-}
-
-/** A task line of a saved post-mortem's "Action Items" section, from GET /api/action-items. */
-export interface ActionItem {
-  index: number;
-  text: string;
-  done: boolean;
-  incidentId: string;
-  incidentTitle: string;
-  service: string;
-  /** The post-mortem version the item was read from: the one a tick must name. */
-  version: number;
-}
+import type { ActionItem, PostmortemVersionView, PostmortemView, VersionConflict } from '@vigil/server/contract';
+import { isRecord } from './wire.ts';
 
 const str = (v: unknown): v is string => typeof v === 'string';
 const version = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
-export function isPostmortemDoc(v: unknown): v is PostmortemDoc {
+export function isPostmortemView(v: unknown): v is PostmortemView {
   return isRecord(v) && str(v['incidentId']) && str(v['markdown']) && version(v['version'])
     && (v['updatedAt'] === null || str(v['updatedAt'])) && str(v['updatedBy']) && typeof v['draft'] === 'boolean';
 }
 
-export function isPostmortemVersion(v: unknown): v is PostmortemVersion {
+export function isPostmortemVersionView(v: unknown): v is PostmortemVersionView {
   return isRecord(v) && version(v['version']) && str(v['author']) && str(v['savedAt']) && str(v['markdown']);
 }
 
-export function isVersionList(v: unknown): v is { items: PostmortemVersion[] } {
-  return isRecord(v) && Array.isArray(v['items']) && v['items'].every(isPostmortemVersion);
+export function isVersionList(v: unknown): v is { items: PostmortemVersionView[] } {
+  return isRecord(v) && Array.isArray(v['items']) && v['items'].every(isPostmortemVersionView);
 }
 
 export function isVersionConflict(v: unknown): v is VersionConflict {

@@ -1,7 +1,7 @@
 // The incident timeline as people read it: grouped by minute, a word per source, human actions
 // apart from machine signals, the evidence a death left behind, and the containers involved. Pure.
 import type { EntrySource, TimelineEntry } from '@vigil/server/contract';
-import { isRecord } from './wire-data.ts';
+import { isRecord } from './wire.ts';
 
 export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
   return Date.parse(a.at) - Date.parse(b.at) || a.id.localeCompare(b.id);

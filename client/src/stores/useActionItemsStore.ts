@@ -3,7 +3,8 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
 import { api, ApiError } from '../lib/api.ts';
-import { actionItemKey, isActionItemList, isPostmortemDoc, postmortemPaths, type ActionItem } from '../lib/postmortem.ts';
+import type { ActionItem } from '@vigil/server/contract';
+import { actionItemKey, isActionItemList, isPostmortemView, postmortemPaths } from '../lib/postmortem.ts';
 import { useConnectionStore } from './useConnectionStore.ts';
 
 const BAD_SHAPE = 'Vigil answered with action items in a shape this page does not understand; reload the page.';
@@ -42,7 +43,7 @@ export const useActionItemsStore = defineStore('actionItems', () => {
     busy.value = { ...busy.value, [key]: true };
     try {
       const answer = await api.patch(postmortemPaths.actionItem(item.incidentId, item.index), { done, version: item.version });
-      if (!isPostmortemDoc(answer)) throw new Error(BAD_SHAPE);
+      if (!isPostmortemView(answer)) throw new Error(BAD_SHAPE);
       items.value = items.value.map((i) => {
         if (i.incidentId !== item.incidentId) return i;
         return { ...i, version: answer.version, ...(i.index === item.index ? { done } : {}) };

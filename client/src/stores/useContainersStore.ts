@@ -6,7 +6,7 @@ import type { Container } from '@vigil/server/contract';
 import { api, ApiError } from '../lib/api.ts';
 import { byHost, restartOutcome, type PendingRestart } from '../lib/containers.ts';
 import { signalsOf } from '../lib/timeline.ts';
-import { containerList, isActionAccepted, isContainer, isTimelineEntry } from '../lib/wire-data.ts';
+import { containerList, isActionAccepted, isContainer, isTimelineEntry } from '../lib/wire.ts';
 import { useConnectionStore } from './useConnectionStore.ts';
 
 /** After this long without an outcome, say so rather than spin. */

@@ -5,7 +5,7 @@ import { defineStore } from 'pinia';
 import type { IncidentAnalytics, TimelineEntry } from '@vigil/server/contract';
 import { api } from '../lib/api.ts';
 import { mergeEntry } from '../lib/timeline.ts';
-import { isIncidentAnalytics, isIncidentWithTimeline, isTimelineEntry } from '../lib/wire-data.ts';
+import { isIncidentAnalytics, isIncidentWithTimeline, isTimelineEntry } from '../lib/wire.ts';
 import { useConnectionStore } from './useConnectionStore.ts';
 import { useIncidentsStore } from './useIncidentsStore.ts';
 

@@ -5,7 +5,7 @@ import { defineStore } from 'pinia';
 import type { Incident } from '@vigil/server/contract';
 import { api } from '../lib/api.ts';
 import { compareForBoard, compareNewestFirst, EMPTY_FILTER, historyQuery, isActive, matchesFilter, newerIncident, type HistoryFilter } from '../lib/incidents.ts';
-import { isIncident, isIncidentPage } from '../lib/wire-data.ts';
+import { isIncident, isIncidentPage } from '../lib/wire.ts';
 import { useConnectionStore } from './useConnectionStore.ts';
 
 const OPEN_LIMIT = 500;
