@@ -2,6 +2,7 @@
 // and what the outcome of one is. Pure.
 import type { Container, Role } from '@vigil/server/contract';
 import type { Tone } from './connection.ts';
+import { roleRefusal } from './session.ts';
 
 export function stateTone(c: Pick<Container, 'state' | 'health'>): Tone {
   if (c.state === 'running') return c.health === 'unhealthy' ? 'critical' : c.health === 'starting' ? 'warning' : 'resolved';
@@ -38,19 +39,10 @@ export function supervisionLabel(c: Container): string {
   return 'supervised';
 }
 
-export function canAct(role: Role | undefined): boolean {
-  return role === 'responder' || role === 'admin';
-}
-
 /** Why Restart is refused for this person and container; null when it is allowed. */
 export function restartRefusal(c: Container, role: Role | undefined): string | null {
-  if (!canAct(role)) return `Only responders and admins can restart containers; you are signed in as ${role ?? 'nobody'}.`;
-  if (!isRestartable(c)) return `${c.name} is labelled vigil.restartable=false: Vigil does not restart it.`;
-  return null;
-}
-
-export function roleRefusal(role: Role | undefined, what: string): string | null {
-  return canAct(role) ? null : `Only responders and admins can ${what}; you are signed in as ${role ?? 'nobody'}.`;
+  return roleRefusal(role, 'restart containers')
+    ?? (isRestartable(c) ? null : `${c.name} is labelled vigil.restartable=false: Vigil does not restart it.`);
 }
 
 /** Containers per host, hosts and names in order. */
