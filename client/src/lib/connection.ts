@@ -1,5 +1,5 @@
 // Words for the live connection and the sources, and what the thin status banner says.
-import type { SourceState, SourceStatus } from '@vigil/server/contract';
+import type { SourceState, SourceStatus, StoreKind } from '@vigil/server/contract';
 import { formatUtcTime } from './time.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
@@ -51,7 +51,7 @@ export function sourceTitle(s: Pick<SourceStatus, 'source' | 'host'>): string {
 }
 
 export interface StoreHealth {
-  kind: string;
+  kind: StoreKind;
   state: 'up' | 'down';
   detail?: string;
   /** When the UI first saw it down (the report carries no time of its own). */

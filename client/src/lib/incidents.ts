@@ -1,6 +1,6 @@
 // Incidents in the UI's words: the colour language (a tone, always with a word and a glyph beside
 // it), the board's order, "down 2 m 14 s", and the history filters. Pure.
-import type { Incident, IncidentStatus, Severity } from '@vigil/server/contract';
+import type { Incident, IncidentFilter, IncidentStatus, Severity } from '@vigil/server/contract';
 import type { Tone } from './connection.ts';
 import { formatDuration } from './time.ts';
 
@@ -87,7 +87,8 @@ export function newerIncident(current: Incident | undefined, incoming: Incident)
   return Date.parse(incoming.lastEventAt) < Date.parse(current.lastEventAt) ? current : incoming;
 }
 
-export type HistoryStatus = 'all' | 'resolved' | 'open' | 'acknowledged' | 'mitigated';
+/** The history's status filter: one of `GET /api/incidents?status=`'s (`open` already says `active`). */
+export type HistoryStatus = Exclude<IncidentFilter, 'active'>;
 
 export interface HistoryFilter {
   service: string;
