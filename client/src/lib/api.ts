@@ -1,18 +1,10 @@
 // The one way the UI talks HTTP to Vigil: JSON in and out, the session cookie, the CSRF header on
 // changes, and every failure turned into an ApiError that carries the server's own words.
-import type { ApiErrorBody, ReadyReport } from '@vigil/server/contract';
+import { ApiFailure, type ApiErrorBody, type ReadyReport } from '@vigil/server/contract';
 
-export class ApiError extends Error {
+/** A failed request, in the server's own words (status 0: Vigil could not be reached). */
+export class ApiError extends ApiFailure {
   override name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-  readonly details?: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    if (details !== undefined) this.details = details;
-  }
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

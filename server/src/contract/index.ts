@@ -4,7 +4,7 @@
 export * from './values.ts';
 export type * from './incidents.ts';
 export type * from './containers.ts';
-export type * from './status.ts';
+export * from './status.ts';
 export type * from './metrics.ts';
 export type * from './events.ts';
 export * from './access.ts';

@@ -19,3 +19,24 @@ export interface ReadyReport {
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
+
+/**
+ * A refusal as the wire carries it: the HTTP status, a code for programs, a message for people and,
+ * sometimes, details. The server throws it (`HttpError`) and the client gets it back (`ApiError`).
+ */
+export class ApiFailure extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+
+  /** The body of the answer: the one error shape every route answers with. */
+  toBody(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) } };
+  }
+}

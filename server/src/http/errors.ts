@@ -1,20 +1,12 @@
 // One error shape for every answer: {"error": {"code", "message"}} (API.md).
 import type { ErrorRequestHandler, Request } from 'express';
 import type { z } from 'zod';
+import { ApiFailure } from '../contract/index.ts';
 import type { Logger } from '../logger.ts';
 import { InvalidCursorError, StoreConflictError, StoreUnavailableError } from '../store/types.ts';
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details?: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+/** What a route throws to refuse a request; errorHandler answers with it. */
+export class HttpError extends ApiFailure {}
 
 export const unauthenticated = () =>
   new HttpError(401, 'unauthenticated', 'Sign in first: send the session cookie from POST /api/auth/login or an "Authorization: Bearer <api token>" header.');
@@ -86,6 +78,6 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       e = new HttpError(500, 'internal', 'Something went wrong on the server; it has been logged.');
     }
     if (res.headersSent) return;
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+    res.status(e.status).json(e.toBody());
   };
 }
