@@ -1,6 +1,6 @@
 // The wire: what the server sends and the client reads (`@vigil/server/contract`). It imports
 // nothing from the rest of the server: domain, store and routes depend on it, never the reverse
-// (server/test/unit/contract.test.ts holds that). Plain TypeScript, so it ships with the client.
+// (server/test/unit/dependencies.test.ts holds that). Plain TypeScript, so it ships with the client.
 export * from './values.ts';
 export type * from './incidents.ts';
 export type * from './containers.ts';
