@@ -8,8 +8,9 @@ import type { ConsoleMessage, Page } from 'playwright-core';
 import { describeWith } from '../server/test/harness/components.ts';
 import { Client } from '../server/test/harness/vigil.ts';
 import { startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
-import { expectedConsole, screenshot, setTheme, signIn } from './harness/flow.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { screenshotThemes } from './harness/flow.ts';
+import { openBrowser, signIn } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 const run = randomUUID().slice(0, 6);
@@ -19,9 +20,8 @@ const TOKEN_NAME = `ci deploy ${run}`;
 /** More audit records than one page (the page reads 100 at a time). */
 const SEEDED = 105;
 
-/** Chromium logs each 4xx as a console error: the 401 before sign-in, and the 400 this test provokes. */
+/** Chromium logs each 4xx as a console error: this is the 400 the test provokes. */
 function expected(msg: ConsoleMessage): boolean {
-  if (expectedConsole()(msg)) return true;
   return msg.text().includes('status of 400') && /\/api\/users$/.test(msg.location().url);
 }
 
@@ -45,11 +45,9 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     // a failure towards the lockout, so wait for the server to say it is there.
     for (let i = 0; i < 100 && !vigil.logTail(200).includes('created the first admin user'); i++) await new Promise((r) => setTimeout(r, 100));
     expect((await admin.login('admin', vigil.adminPassword)).status).toBe(200);
-    browser = await launchChromium({ executablePath, ignoreConsole: expected });
+    browser = await openBrowser(executablePath, { ignoreConsole: expected, signIn: { vigil } });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: vigil.baseUrl });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    await signIn(page, vigil.baseUrl, 'admin', vigil.adminPassword);
   });
 
   afterAll(async () => {
@@ -123,10 +121,7 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     await dialog.waitFor({ state: 'hidden' });
     await expect.poll(() => page.getByTestId('users-done').textContent()).toContain(`${USERNAME} can sign in again`);
     expect((await them.login(USERNAME, PASSWORD)).status).toBe(200);
-    await screenshot(page, 'admin-users-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'admin-users-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'admin-users');
   });
 
   it('lists the new user in the audit log, newest first, times in UTC with ms', async () => {
@@ -143,10 +138,7 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     const actions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')));
     expect(actions.indexOf('user.unlock')).toBeLessThan(actions.indexOf('user.create'));
     expect(await rows.filter({ hasText: 'auth.lockout' }).first().textContent()).toContain('⊘denied');
-    await screenshot(page, 'admin-audit-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'admin-audit-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'admin-audit');
   });
 
   it('creates an API token and shows it once, with a copy button; revoking it ends it', async () => {
@@ -171,10 +163,7 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     const me = await bearer.request('GET', '/api/auth/me');
     expect(me.status).toBe(200);
     expect(me.body.role).toBe('viewer');
-    await screenshot(page, 'admin-token-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'admin-token-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'admin-token');
 
     // Once: gone after Done, and not in the page after a reload either.
     await shown.getByRole('button', { name: 'Done' }).click();
@@ -243,10 +232,7 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     expect(await notice.textContent()).toContain(`You are signed in as ${USERNAME} (responder)`);
     expect(await page.getByTestId('nav-admin').count()).toBe(0);
     expect(await page.getByTestId('users-table').count()).toBe(0);
-    await screenshot(page, 'admin-only-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'admin-only-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'admin-only');
     expect(browser.problems).toEqual([]);
   });
 });

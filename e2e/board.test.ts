@@ -7,8 +7,9 @@ import type { Page } from 'playwright-core';
 import { describeWith } from '../server/test/harness/components.ts';
 import { Client } from '../server/test/harness/vigil.ts';
 import { startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
-import { alertmanagerWebhook, expectedConsole, postWebhook, screenshot, signIn, watchFor, type AlertSpec } from './harness/flow.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { alertmanagerWebhook, postWebhook, screenshot, watchFor, type AlertSpec } from './harness/flow.ts';
+import { openBrowser } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 const TOKEN = `board-${randomUUID()}`;
@@ -37,10 +38,8 @@ describeWith(chromium, 'the board in a browser', (executablePath) => {
     // The incident page asks for the containers; a server without the Docker routes answers 404 (the page says so).
     const admin = new Client(vigil.baseUrl);
     await admin.login('admin', vigil.adminPassword);
-    browser = await launchChromium({ executablePath, ignoreConsole: expectedConsole() });
+    browser = await openBrowser(executablePath, { signIn: { vigil } });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    await signIn(page, vigil.baseUrl, 'admin', vigil.adminPassword);
   });
 
   afterAll(async () => {

@@ -15,8 +15,9 @@ import { freePort } from '../server/test/harness/ports.ts';
 import { prometheusBinary, startPrometheus, type RunningPrometheus } from '../server/test/harness/prometheus.ts';
 import { Client } from '../server/test/harness/vigil.ts';
 import { artifactsDir, startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
-import { alertmanagerWebhook, containerState, expectedConsole, METRICS_SERVICE_JS, postWebhook, runTestContainer, screenshot, setTheme, signIn, watchFor, type TestContainer } from './harness/flow.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { alertmanagerWebhook, containerState, METRICS_SERVICE_JS, postWebhook, runTestContainer, screenshot, screenshotThemes, watchFor, type TestContainer } from './harness/flow.ts';
+import { openBrowser } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 const parts = await requireComponent('dockerd, the base image and Prometheus', async () => ({
@@ -98,10 +99,8 @@ describeWith(ready, 'the incident flow in a browser', ({ executablePath, endpoin
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await admin.request('GET', '/api/containers')).status).toBe(200);
 
-    browser = await launchChromium({ executablePath, ignoreConsole: expectedConsole() });
+    browser = await openBrowser(executablePath, { signIn: { vigil } });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    await signIn(page, vigil.baseUrl, 'admin', vigil.adminPassword);
   });
 
   afterAll(async () => {
@@ -138,10 +137,7 @@ describeWith(ready, 'the incident flow in a browser', ({ executablePath, endpoin
     killedAtMs = killedAt;
 
     await page.waitForTimeout(2_500); // the age has ticked, the statistics caught up
-    await screenshot(page, 'board-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'board-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'board');
   });
 
   it('opens the incident, restarts the container after one confirmation, and sees it running and mitigated', async () => {
@@ -186,11 +182,7 @@ describeWith(ready, 'the incident flow in a browser', ({ executablePath, endpoin
     await page.reload();
     await expect.poll(() => page.getByTestId('chart-panel').getAttribute('data-state'), { timeout: 20_000 }).toBe('ready');
     await page.waitForTimeout(500);
-    await screenshot(page, 'incident-light.png');
-    await setTheme(page, 'dark');
-    await page.waitForTimeout(300);
-    await screenshot(page, 'incident-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'incident', 300);
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
@@ -214,17 +206,13 @@ describeWith(ready, 'the incident flow in a browser', ({ executablePath, endpoin
     await dbRow.getByRole('button', { name: `Pause supervision of ${db.name}` }).click();
     await expect.poll(() => dbRow.textContent()).toContain('paused');
     await dbRow.getByRole('button', { name: `Resume supervision of ${db.name}` }).waitFor();
-    await screenshot(page, 'containers-light.png');
-    await setTheme(page, 'dark');
-    await screenshot(page, 'containers-dark.png');
-    await setTheme(page, 'light');
+    await screenshotThemes(page, 'containers');
   });
 
   it('shows a viewer Restart disabled, with the reason', async () => {
     expect(incidentPath, `no incident to open`).not.toBeNull();
-    const viewer = await launchChromium({ executablePath, ignoreConsole: expectedConsole() });
+    const viewer = await openBrowser(executablePath, { signIn: { vigil, as: VIEWER } });
     try {
-      await signIn(viewer.page, vigil.baseUrl, VIEWER.username, VIEWER.password);
       await viewer.page.goto(`${vigil.baseUrl}${incidentPath}`);
       const control = viewer.page.getByTestId(`restart-${target.name}`);
       const button = control.getByRole('button', { name: 'Restart' });

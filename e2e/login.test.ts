@@ -7,21 +7,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { describeWith } from '../server/test/harness/components.ts';
-import { artifactsDir, startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
+import { startVigil, type VigilProcess } from './harness/server.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { screenshot } from './harness/flow.ts';
+import { openBrowser, submitSignIn } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 
-/** Chromium logs every 4xx as a console error; these are the 401s this test provokes on purpose. */
+/** Chromium logs every 4xx as a console error; this is the wrong password this test sends on purpose. */
 function expected401(msg: ConsoleMessage): boolean {
-  return msg.text().includes('status of 401') && /\/api\/auth\/(me|login)(\?|$)/.test(msg.location().url);
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(artifactsDir, { recursive: true });
-  const file = path.join(artifactsDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
+  return msg.text().includes('status of 401') && /\/api\/auth\/login(\?|$)/.test(msg.location().url);
 }
 
 describeWith(chromium, 'sign-in in a browser', (executablePath) => {
@@ -33,9 +28,8 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
   beforeAll(async () => {
     dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vigil-e2e-login-'));
     vigil = await startVigil({ name: 'login', dataDir });
-    browser = await launchChromium({ executablePath, ignoreConsole: expected401 });
+    browser = await openBrowser(executablePath, { ignoreConsole: expected401 });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
   });
 
   afterAll(async () => {
@@ -62,9 +56,7 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
 
     const username = page.getByLabel('Username');
     await expect.poll(() => username.evaluate((el) => el === document.activeElement)).toBe(true);
-    await username.fill('admin');
-    await page.getByLabel('Password').fill('not-the-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, 'admin', 'not-the-password');
 
     const alert = page.getByRole('alert');
     await alert.waitFor();
@@ -75,9 +67,7 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
   });
 
   it('signs in as admin and the connection indicator goes live', async () => {
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(vigil.adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, 'admin', vigil.adminPassword);
 
     await page.waitForURL((url) => url.pathname === '/');
     const indicator = page.getByTestId('connection');
@@ -142,9 +132,7 @@ describeWith(chromium, 'sign-in in a browser', (executablePath) => {
   });
 
   it('says "Offline since …" and shows the banner when the server goes away', async () => {
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(vigil.adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, 'admin', vigil.adminPassword);
     const indicator = page.getByTestId('connection');
     await expect.poll(() => indicator.getAttribute('data-state')).toBe('live');
     await page.getByRole('link', { name: 'Status' }).click();

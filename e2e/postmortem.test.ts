@@ -12,8 +12,9 @@ import type { ConsoleMessage, Page } from 'playwright-core';
 import { describeWith } from '../server/test/harness/components.ts';
 import { Client } from '../server/test/harness/vigil.ts';
 import { artifactsDir, startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
-import { alertmanagerWebhook, expectedConsole, postWebhook, screenshot, setTheme, signIn } from './harness/flow.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { alertmanagerWebhook, postWebhook, screenshot, setTheme } from './harness/flow.ts';
+import { openBrowser } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 const TOKEN = `pm-${randomUUID()}`;
@@ -37,14 +38,11 @@ describeWith(chromium, 'the post-mortem in a browser', (executablePath) => {
   /** The text saved as version 1 (the draft plus EDIT). */
   let saved = '';
 
-  const ignore = () => {
-    const base = expectedConsole();
-    // Answers the page handles, not faults: the 409 of a stale save (the merge view), and the 503 of a
-    // metrics query while Vigil has not yet noticed that this suite's Prometheus is absent (the chart says so).
-    return (msg: ConsoleMessage): boolean => base(msg)
-      || (msg.text().includes('status of 409') && /\/postmortem(\/action-items\/\d+)?$/.test(msg.location().url))
-      || (msg.text().includes('status of 503') && /\/api\/metrics\/query_range\?/.test(msg.location().url));
-  };
+  // Answers the page handles, not faults: the 409 of a stale save (the merge view), and the 503 of a
+  // metrics query while Vigil has not yet noticed that this suite's Prometheus is absent (the chart says so).
+  const ignore = (msg: ConsoleMessage): boolean =>
+    (msg.text().includes('status of 409') && /\/postmortem(\/action-items\/\d+)?$/.test(msg.location().url))
+    || (msg.text().includes('status of 503') && /\/api\/metrics\/query_range\?/.test(msg.location().url));
   const editor = () => page.getByTestId('postmortem-editor');
   const status = () => page.getByTestId('postmortem-status');
   const latest = async (): Promise<{ markdown: string; version: number; updatedBy: string }> => {
@@ -82,10 +80,8 @@ describeWith(chromium, 'the post-mortem in a browser', (executablePath) => {
     rita = new Client(vigil.baseUrl);
     expect((await rita.login(RITA.username, RITA.password)).status).toBe(200);
 
-    browser = await launchChromium({ executablePath, ignoreConsole: ignore() });
+    browser = await openBrowser(executablePath, { ignoreConsole: ignore, signIn: { vigil } });
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    await signIn(page, vigil.baseUrl, 'admin', vigil.adminPassword);
   });
 
   afterAll(async () => {
@@ -318,9 +314,8 @@ describeWith(chromium, 'the post-mortem in a browser', (executablePath) => {
   });
 
   it('lets a viewer read and download it, and says why they cannot save', async () => {
-    const viewer = await launchChromium({ executablePath, ignoreConsole: expectedConsole() });
+    const viewer = await openBrowser(executablePath, { signIn: { vigil, as: VERA } });
     try {
-      await signIn(viewer.page, vigil.baseUrl, VERA.username, VERA.password);
       await viewer.page.goto(`${vigil.baseUrl}${pmPath}`);
       const box = viewer.page.getByTestId('postmortem-editor');
       await box.waitFor();

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConsoleMessage, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describeWith } from '../server/test/harness/components.ts';
 import { startVigil, type VigilProcess } from './harness/server.ts';
-import { chromiumAvailability, launchChromium, type BrowserSession } from './harness/browser.ts';
+import { chromiumAvailability, type BrowserSession } from './harness/browser.ts';
+import { openBrowser, signIn } from './harness/session.ts';
 
 const chromium = await chromiumAvailability();
 const WEBHOOK_TOKEN = 'e2e-csp-webhook-token-0123';
@@ -21,10 +22,6 @@ function directives(csp: string): Record<string, string[]> {
   }));
 }
 
-function expected401(msg: ConsoleMessage): boolean {
-  return msg.text().includes('status of 401') && /\/api\/auth\/me(\?|$)/.test(msg.location().url);
-}
-
 describeWith(chromium, 'the built client under a strict CSP', (executablePath) => {
   let vigil: VigilProcess;
   let browser: BrowserSession;
@@ -33,9 +30,8 @@ describeWith(chromium, 'the built client under a strict CSP', (executablePath) =
 
   beforeAll(async () => {
     vigil = await startVigil({ name: 'security-csp', env: { WEBHOOK_TOKEN } });
-    browser = await launchChromium({ executablePath, ignoreConsole: expected401 });
+    browser = await openBrowser(executablePath);
     page = browser.page;
-    page.setDefaultTimeout(15_000);
     // Every violation the page reports, before any script of the app runs.
     await browser.context.exposeFunction('__reportCspViolation', (text: string) => { violations.push(text); });
     await browser.context.addInitScript(() => {
@@ -80,13 +76,8 @@ describeWith(chromium, 'the built client under a strict CSP', (executablePath) =
     });
     expect(fired.status).toBe(200);
 
-    await page.goto(`${vigil.baseUrl}/login`);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(vigil.adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === '/');
     // Live means the socket.io WebSocket was allowed by connect-src 'self'.
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+    await signIn(page, vigil.baseUrl, 'admin', vigil.adminPassword);
 
     const list = await page.evaluate(async () => (await fetch('/api/incidents')).json() as Promise<{ items: Array<{ id: string }> }>);
     const id = list.items[0]?.id;

@@ -1,9 +1,9 @@
-// Helpers for the incident-flow suite: test containers from the offline base image (labelled
-// vigil.test=1), a tiny metrics endpoint for Prometheus to scrape, signing in, and timing when a
-// row first shows up in the page (measured in the page, not by polling from outside).
+// Helpers for the browser suites: test containers from the offline base image (labelled
+// vigil.test=1), a tiny metrics endpoint for Prometheus to scrape, Alertmanager webhooks, and timing
+// when a row first shows up in the page (measured in the page, not by polling from outside).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConsoleMessage, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { docker } from '../../server/test/harness/docker.ts';
 import { trackContainer } from '../../server/test/harness/resources.ts';
 import { artifactsDir } from './server.ts';
@@ -22,14 +22,6 @@ http.createServer((req, res) => {
     + 'http_requests_total{status="200"} ' + ok + '\\nhttp_requests_total{status="500"} ' + failed + '\\n');
 }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on ' + process.env.PORT));
 `;
-
-/**
- * Chromium logs every failed request as a console error. These are answers the UI expects and
- * handles: "am I signed in?" before signing in, and (when told) routes a server has not got yet.
- */
-export function expectedConsole() {
-  return (msg: ConsoleMessage): boolean => msg.text().includes('status of 401') && /\/api\/auth\/me$/.test(msg.location().url);
-}
 
 export interface TestContainer {
   id: string;
@@ -57,16 +49,6 @@ export async function runTestContainer(opts: {
 
 export async function containerState(id: string): Promise<string> {
   return docker(['inspect', '--format', '{{.State.Status}}', id]);
-}
-
-export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/');
-  const indicator = page.getByTestId('connection');
-  for (let i = 0; i < 150 && await indicator.getAttribute('data-state') !== 'live'; i++) await page.waitForTimeout(100);
 }
 
 /**
@@ -110,6 +92,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
   const current = await page.evaluate(() => document.documentElement.dataset['theme']);
   if (current !== theme) await page.getByTestId('theme-toggle').click();
+}
+
+/** Screenshots `<stem>-light.png` and `<stem>-dark.png` (after `settleMs` in the dark), back in the light theme. */
+export async function screenshotThemes(page: Page, stem: string, settleMs = 0): Promise<void> {
+  await setTheme(page, 'light');
+  await screenshot(page, `${stem}-light.png`);
+  await setTheme(page, 'dark');
+  if (settleMs > 0) await page.waitForTimeout(settleMs);
+  await screenshot(page, `${stem}-dark.png`);
+  await setTheme(page, 'light');
 }
 
 export interface AlertSpec {
