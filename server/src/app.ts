@@ -8,22 +8,23 @@ import type { Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
 import { AuthService } from './auth/service.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
-import { generatePassword } from './auth/secrets.ts';
-import { ensureWebhookToken, type WebhookToken } from './auth/webhook-token.ts';
+import type { WebhookToken } from './auth/webhook-token.ts';
 import { AuditLog } from './audit.ts';
 import { createMetrics } from './metrics.ts';
 import { StatusBoard } from './status.ts';
 import { StoreLifecycle } from './store/lifecycle.ts';
+import { Startup } from './startup.ts';
 import { RealtimeGateway } from './realtime/gateway.ts';
-import { dockerClient } from './sources/docker/connect.ts';
-import { ReachabilityMonitor } from './sources/reachability.ts';
 import { DockerSource } from './sources/docker/index.ts';
+import { ActionLedger } from './actions/ledger.ts';
+import { Maintenance } from './actions/maintenance.ts';
 import { createDockerActions, supervisorPolicy } from './actions/index.ts';
 import { containerRoutes } from './http/routes/containers.ts';
 import { prometheusApi } from './sources/prometheus/client.ts';
 import { PrometheusSource } from './sources/prometheus/poller.ts';
 import { authenticate } from './http/auth-middleware.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { requestMetrics } from './http/request-metrics.ts';
 import { originCheck, OriginPolicy } from './http/origin.ts';
 import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
@@ -64,79 +65,18 @@ export interface VigilApp {
 
 export function createApp(deps: AppDeps, config: Config): VigilApp {
   const log = deps.logger;
-  const announce = deps.announce ?? ((text: string) => process.stdout.write(text));
   const metrics = createMetrics();
   const status = new StatusBoard();
   const storeLife = new StoreLifecycle(deps.store, log);
+  const storeReady = () => storeLife.ready();
   const auth = new AuthService(deps.store, { sessionTtlMs: config.sessionTtlMs, logger: log });
   const audit = new AuditLog(deps.store);
   const loginThrottle = new LoginThrottle();
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  app.use(securityHeaders());
-  app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
-      end({ route } as { route: string });
-    });
-    next();
-  });
-
-  // Before every route: a page from a foreign origin may not act with a visitor's session cookie.
   const origins = new OriginPolicy(config.publicUrl);
-  app.use(originCheck(origins));
-  app.use(healthRoutes(storeLife, status, metrics, () => bootstrapped));
-  const prometheus = prometheusApi(config.prometheusUrl);
-  // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
-  app.use('/api', webhookRoutes({
-    storeReady: () => storeLife.isInitialized, webhookToken: readWebhookToken,
-    sink: { ingest: (s) => pipeline.ingest(s) }, overloaded: () => pipeline.overloaded,
-    mapping: config.serviceMapping, registry: metrics.registry, logger: log,
-  }));
 
-  // Docker watchers report their own status; signals and container updates flow once listening.
-  const docker = new DockerSource({
-    config, store: deps.store, sink: { ingest: (s, o) => pipeline.ingest(s, o) }, status, logger: log,
-    ready: () => storeLife.ready(), onContainer: (c) => realtime.containerUpdate(c),
-  });
-  const dockerActions = createDockerActions({
-    docker, sink: { ingest: (s) => pipeline.ingest(s) }, audit, store: deps.store, logger: log,
-    policy: supervisorPolicy(config), ready: () => storeLife.ready(),
-  });
-
-  const api = express.Router();
-  api.use(jsonBody(API_BODY_LIMIT));
-  api.use((_req, _res, next) => {
-    if (!storeLife.isInitialized) throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was changed. See /readyz.');
-    // Until the first admin exists a sign-in could only fail (and count towards a lockout).
-    if (bootstrapFailed) throw new HttpError(503, 'store_unavailable', 'First-start setup failed (see Vigil\'s log); restart Vigil once the store is healthy.');
-    if (!bootstrapped) throw new HttpError(503, 'store_unavailable', 'Vigil is finishing its start; nothing was changed. Try again in a moment.');
-    next();
-  });
-  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
-  api.use(authenticate(auth));
-  api.use(adminRoutes(auth, audit, loginThrottle));
-  api.use(metricsQueryRoutes({ prometheus }));
-  api.use(incidentRoutes({ store: deps.store, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
-  api.use(containerRoutes({ docker, actions: dockerActions, sink: { ingest: (s) => pipeline.ingest(s) }, audit }));
-  api.use(postmortemRoutes({
-    store: deps.store, audit, logger: log,
-    findings: stackFindingsProvider({
-      dockers: config.dockerHosts.map((h) => ({ host: h.url, docker: dockerClient(h, config.dockerCertPath) })),
-      prometheus,
-    }),
-  }));
-  api.use((req) => {
-    throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
-  });
-  app.use('/api', api);
-  app.use(clientRoutes(config.clientDist));
-  app.use(errorHandler(log.child({ module: 'http' })));
-
+  // Built in dependency order: the HTTP server, socket.io on it, the pipeline that broadcasts
+  // through socket.io, then the sources and actions that hand their signals to the pipeline.
+  const app = express();
   const httpServer = http.createServer(app);
   const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics, origins });
   status.on('change', (s) => realtime.sourceStatus(s));
@@ -147,10 +87,20 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
   });
 
+  // The ledger and maintenance mode before the Docker source: it tells Vigil's own restarts and
+  // paused containers by them. Docker watchers report their own status.
+  const ledger = new ActionLedger();
+  const maintenance = new Maintenance(deps.store);
+  const docker = new DockerSource({
+    config, store: deps.store, sink: pipeline, status, logger: log, ready: storeReady,
+    broadcast: realtime, tracker: ledger, decorate: (c) => maintenance.decorate(c),
+  });
+  const dockerActions = createDockerActions({
+    docker, ledger, maintenance, sink: pipeline, audit, logger: log, policy: supervisorPolicy(config), ready: storeReady,
+  });
   pipeline.onSignal((signal) => dockerActions.supervisor.onSignal(signal));
 
-  const monitor = new ReachabilityMonitor([
-  ], status, log);
+  const prometheus = prometheusApi(config.prometheusUrl);
   const prometheusSource = config.prometheusPollMs > 0
     ? new PrometheusSource({
       api: prometheus, sink: pipeline, cursors: deps.store.cursors, board: status, logger: log,
@@ -159,31 +109,50 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     : undefined;
   if (!prometheusSource) status.set('prometheus', prometheus.url, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
 
-  let webhookToken: Promise<WebhookToken> | undefined;
-  let bootstrapped = false;
-  let bootstrapFailed = false;
-  const bootstrap = storeLife.ready().then(async () => {
-    await pipeline.start();
-    const admin = await auth.ensureAdmin(config.adminPassword, generatePassword);
-    webhookToken = ensureWebhookToken(deps.store, config.webhookToken);
-    const webhook = await webhookToken;
-    const lines: string[] = [];
-    if (admin.generatedPassword) lines.push(`  admin password:  ${admin.generatedPassword}   (user "admin")`);
-    if (webhook.generated) lines.push(`  webhook token:   ${webhook.generated}   (Alertmanager: Authorization: Bearer <token>)`);
-    if (lines.length > 0) {
-      announce(`\nVigil generated these secrets on first start. They are shown only now; store them safely.\n${lines.join('\n')}\n\n`);
-    }
-    bootstrapped = true;
+  const startup = new Startup({
+    storeReady, restore: () => pipeline.start(), auth, store: deps.store, config, logger: log,
+    announce: deps.announce ?? ((text: string) => process.stdout.write(text)),
   });
-  bootstrap.catch((err: unknown) => {
-    bootstrapFailed = true;
-    log.error({ err }, 'first-start bootstrap failed');
+
+  // Routes, in the order a request meets them.
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
+  app.use(requestMetrics(metrics));
+  // Before every route: a page from a foreign origin may not act with a visitor's session cookie.
+  app.use(originCheck(origins));
+  app.use(healthRoutes(storeLife, status, metrics, () => startup.state === 'done'));
+  // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
+  app.use('/api', webhookRoutes({
+    storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),
+    sink: pipeline, overloaded: () => pipeline.overloaded,
+    mapping: config.serviceMapping, registry: metrics.registry, logger: log,
+  }));
+
+  const api = express.Router();
+  api.use(jsonBody(API_BODY_LIMIT));
+  api.use((_req, _res, next) => {
+    if (!storeLife.isInitialized) throw new HttpError(503, 'store_unavailable', 'The store is not ready yet; nothing was changed. See /readyz.');
+    // Until the first admin exists a sign-in could only fail (and count towards a lockout).
+    if (startup.state === 'failed') throw new HttpError(503, 'store_unavailable', 'First-start setup failed (see Vigil\'s log); restart Vigil once the store is healthy.');
+    if (startup.state === 'pending') throw new HttpError(503, 'store_unavailable', 'Vigil is finishing its start; nothing was changed. Try again in a moment.');
+    next();
   });
-  async function readWebhookToken(): Promise<WebhookToken> {
-    await bootstrap;
-    if (!webhookToken) throw new Error('webhook token not initialized');
-    return webhookToken;
-  }
+  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
+  api.use(authenticate(auth));
+  api.use(adminRoutes(auth, audit, loginThrottle));
+  api.use(metricsQueryRoutes({ prometheus }));
+  api.use(incidentRoutes({ store: deps.store, sink: pipeline, audit }));
+  api.use(containerRoutes({ docker, actions: dockerActions, sink: pipeline, audit }));
+  api.use(postmortemRoutes({
+    store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
+  }));
+  api.use((req) => {
+    throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
+  });
+  app.use('/api', api);
+  app.use(clientRoutes(config.clientDist));
+  app.use(errorHandler(log.child({ module: 'http' })));
 
   let closing: Promise<void> | undefined;
   return {
@@ -192,14 +161,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     status,
     realtime,
     signals: pipeline,
-    ready: () => bootstrap,
-    webhookToken: readWebhookToken,
+    ready: () => startup.done,
+    webhookToken: () => startup.webhookToken(),
     listen: () => new Promise((resolve, reject) => {
       storeLife.start();
-      monitor.start();
       docker.start();
       // The source remembers what it reported in the store: it starts once the store is there.
-      bootstrap.then(() => { if (!closing) prometheusSource?.start(); }, () => undefined);
+      startup.done.then(() => { if (!closing) prometheusSource?.start(); }, () => undefined);
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
         httpServer.off('error', reject);
@@ -210,7 +178,6 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     }),
     close: () => {
       closing ??= (async () => {
-        monitor.stop();
         dockerActions.close();
         await docker.close();
         await prometheusSource?.stop();

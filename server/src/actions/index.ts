@@ -4,9 +4,8 @@ import type { Config } from '../config.ts';
 import type { SignalSink } from '../ingest/pipeline.ts';
 import type { Logger } from '../logger.ts';
 import type { DockerSource } from '../sources/docker/index.ts';
-import type { Store } from '../store/types.ts';
-import { ActionLedger } from './ledger.ts';
-import { Maintenance } from './maintenance.ts';
+import type { ActionLedger } from './ledger.ts';
+import type { Maintenance } from './maintenance.ts';
 import { RestartAction } from './restart.ts';
 import { Supervisor } from './supervisor.ts';
 import { DEFAULT_POLICY, type SupervisorPolicy } from './supervisor-policy.ts';
@@ -22,23 +21,25 @@ export function supervisorPolicy(config: Pick<Config, 'supervisor'>): Supervisor
   return { ...DEFAULT_POLICY, maxRestarts: config.supervisor.maxRestarts, windowMs: config.supervisor.windowMs };
 }
 
+/**
+ * The ledger and maintenance mode are made before the Docker source (it tells Vigil's own restarts
+ * and paused containers by them) and handed in here with it; close() closes the ledger too.
+ */
 export function createDockerActions(deps: {
   docker: DockerSource;
+  ledger: ActionLedger;
+  maintenance: Maintenance;
   sink: SignalSink;
   audit: AuditLog;
-  store: Store;
   logger: Logger;
   policy: SupervisorPolicy;
   /** Resolves once the store is initialized (maintenance mode is read from it). */
   ready: () => Promise<void>;
 }): DockerActions {
   const log = deps.logger.child({ module: 'actions' });
-  const ledger = new ActionLedger();
-  deps.docker.setTracker(ledger);
+  const { ledger, maintenance } = deps;
   const restarts = new RestartAction({ sink: deps.sink, audit: deps.audit, ledger, docker: deps.docker, logger: deps.logger });
-  const maintenance = new Maintenance(deps.store);
   const supervisor = new Supervisor({ docker: deps.docker, restarts, sink: deps.sink, maintenance, policy: deps.policy, logger: deps.logger });
-  deps.docker.inventory.setDecorator((c) => supervisor.decorate(c));
   deps.ready()
     .then(() => maintenance.load())
     .then(() => deps.docker.inventory.touch((f) => f.container.supervised))

@@ -36,6 +36,11 @@ export class Maintenance {
     return this.paused.has(containerKey(c)) || (c.service !== undefined && this.paused.has(serviceKey(c.host, c.service)));
   }
 
+  /** The DTO with what maintenance mode adds to a supervised container. */
+  decorate(c: Container): Container {
+    return c.supervised ? { ...c, supervisionPaused: this.isPaused(c) } : c;
+  }
+
   /**
    * Pausing a service pauses every container of it on that host, present and future; resuming it
    * also resumes each of `members` (its containers now) paused on its own.

@@ -1,7 +1,6 @@
 // Heals containers labelled vigil.supervise=true: on a death Vigil did not ask for (docker kill
 // included), on `unhealthy`, and on Prometheus reporting the service down while Docker says it runs.
 // Reacts to stored signals (IngestPipeline.onSignal); every decision goes on the timeline as a signal.
-import type { Container } from '../contract/index.ts';
 import { breakerOpenSignal, KIND } from '../domain/index.ts';
 import type { ContainerRef, Signal } from '../domain/index.ts';
 import { stableId } from '../domain/ids.ts';
@@ -53,11 +52,6 @@ export class Supervisor {
     this.policy = deps.policy;
     this.log = deps.logger.child({ module: 'supervisor' });
     this.now = deps.now ?? (() => new Date());
-  }
-
-  /** The DTO with what the supervisor adds: maintenance mode. */
-  decorate(c: Container): Container {
-    return c.supervised ? { ...c, supervisionPaused: this.maintenance.isPaused(c) } : c;
   }
 
   /** A person restarted it or resumed supervision: the back-off and the breaker start afresh. */

@@ -1,29 +1,15 @@
 // Looks at the stack as it is now, for a post-mortem's action items: the service's containers
-// (restart policy, healthcheck, supervision) and whether Prometheus scrapes it and alerts on `up == 0`.
-// Prometheus is read through the bounded client (bytes and time), like every other read of it.
-import type Docker from 'dockerode';
+// (restart policy, healthcheck, supervision) as the Docker inventory knows them, and whether
+// Prometheus scrapes it and alerts on `up == 0`, read through the bounded client like every other read of it.
 import type { IncidentWithTimeline } from '../contract/index.ts';
 import { failedRequestsQuery, isUpRuleFor, type ContainerFinding, type PrometheusFinding, type StackFindings } from '../domain/postmortem/findings.ts';
+import type { ContainerFacts } from './docker/containers.ts';
+import type { DockerSource } from './docker/index.ts';
 import type { PrometheusApi } from './prometheus/client.ts';
 
-function serviceOf(labels: Record<string, string>, name: string): string {
-  return labels['vigil.service'] ?? labels['com.docker.compose.service'] ?? name;
-}
-
-async function containersOf(service: string, docker: Docker, host: string): Promise<ContainerFinding[]> {
-  const list = await docker.listContainers({ all: true });
-  const mine = list.filter((c) => serviceOf(c.Labels ?? {}, (c.Names[0] ?? '').replace(/^\//, '')) === service);
-  return Promise.all(mine.map(async (c) => {
-    const info = await docker.getContainer(c.Id).inspect();
-    const labels = info.Config.Labels ?? {};
-    return {
-      name: info.Name.replace(/^\//, ''),
-      host,
-      restartPolicy: info.HostConfig.RestartPolicy?.Name ?? '',
-      hasHealthcheck: Array.isArray(info.Config.Healthcheck?.Test) && info.Config.Healthcheck.Test[0] !== 'NONE' && info.Config.Healthcheck.Test.length > 0,
-      supervised: labels['vigil.supervise'] === 'true',
-    };
-  }));
+function containerFinding(facts: ContainerFacts): ContainerFinding {
+  const c = facts.container;
+  return { name: c.name, host: c.host, restartPolicy: facts.restartPolicy.name, hasHealthcheck: facts.hasHealthcheck, supervised: c.supervised };
 }
 
 /** The service's job, and whether an alert rule fires on `up == 0` for it. */
@@ -44,15 +30,9 @@ async function failedRequests(prometheus: PrometheusApi, job: string, incident: 
   return value === undefined || !Number.isFinite(value) ? undefined : Math.round(value);
 }
 
-export function stackFindingsProvider(deps: { dockers: Array<{ host: string; docker: Docker }>; prometheus: PrometheusApi }) {
+export function stackFindingsProvider(deps: { docker: Pick<DockerSource, 'containers'>; prometheus: PrometheusApi }) {
   return async (incident: IncidentWithTimeline): Promise<StackFindings | null> => {
-    const containers = (await Promise.all(deps.dockers.map(async ({ host, docker }) => {
-      try {
-        return await containersOf(incident.service, docker, host);
-      } catch {
-        return []; // An unreachable daemon has nothing to say about its containers today.
-      }
-    }))).flat();
+    const containers = deps.docker.containers().filter((f) => f.container.service === incident.service).map(containerFinding);
     let prometheus: PrometheusFinding | null = null;
     let failed: number | undefined;
     try {

@@ -59,6 +59,8 @@ describeWith(both, 'post-mortem action items from the real stack', () => {
   test('the draft suggests what the stack lacks for this service', async () => {
     const [incident] = (await admin.request('GET', `/api/incidents?service=${service}`)).body.items;
     expect(incident).toBeDefined();
+    // Docker is read from Vigil's inventory, loaded once the watcher has connected.
+    await expect.poll(async () => (await admin.request('GET', '/api/containers')).body.some((c: { id: string }) => c.id === containerId), { timeout: 15_000 }).toBe(true);
     // Prometheus loads rules at start; wait until they are visible so the check is not a race.
     await expect.poll(async () => ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as any).data.groups.length, { timeout: 15_000 }).toBeGreaterThan(0);
     const pm = await admin.request('GET', `/api/incidents/${incident.id}/postmortem`);
@@ -73,7 +75,7 @@ describeWith(both, 'post-mortem action items from the real stack', () => {
   test('for the sample backend job, the sample BackendDown rule counts as an up == 0 rule', async () => {
     const { stackFindingsProvider } = await import('../../src/sources/stack-findings.ts');
     const { prometheusApi } = await import('../../src/sources/prometheus/client.ts');
-    const find = stackFindingsProvider({ dockers: [], prometheus: prometheusApi(prometheus.url) });
+    const find = stackFindingsProvider({ docker: { containers: () => [] }, prometheus: prometheusApi(prometheus.url) });
     const backend = {
       id: 'x', title: 't', service: 'backend', host: 'local', status: 'open' as const, severity: 'warning' as const,
       openedAt: new Date().toISOString(), lastEventAt: new Date().toISOString(), sources: [], timeline: [],

@@ -16,6 +16,8 @@ export interface ContainerFacts {
   container: Container;
   labels: Record<string, string>;
   restartPolicy: RestartPolicy;
+  /** Its image or run configuration defines a healthcheck (not `NONE`). */
+  hasHealthcheck: boolean;
   /** When the last run ended (RFC 3339 with nanoseconds), if it ever ended. */
   finishedAt?: string;
   exitCode?: number;
@@ -29,8 +31,10 @@ export function isoOf(rfc3339: string | undefined): string | undefined {
   return nanos === undefined ? undefined : new Date(Number(nanos / 1_000_000n)).toISOString();
 }
 
-/** Service as the normalizer names it: vigil.service, else the Compose service, else the container name. */
-export function serviceOf(labels: Record<string, string>, name: string): string {
+/** The service a container belongs to: label vigil.service, else the Compose service, else the container name. */
+export function serviceOf(labels: Record<string, string>, name: string): string;
+export function serviceOf(labels: Record<string, string>, name: string | undefined): string | undefined;
+export function serviceOf(labels: Record<string, string>, name: string | undefined): string | undefined {
   return labels['vigil.service'] ?? labels['com.docker.compose.service'] ?? name;
 }
 
@@ -63,6 +67,7 @@ export function factsFromInspect(host: string, info: Docker.ContainerInspectInfo
   const startedAt = isoOf(info.State.StartedAt);
   const finishedAt = rfc3339ToNanos(info.State.FinishedAt) === undefined ? undefined : info.State.FinishedAt;
   const policyName = info.HostConfig?.RestartPolicy?.Name ?? '';
+  const healthcheck = info.Config?.Healthcheck?.Test ?? [];
   const container: Container = {
     id: info.Id,
     name,
@@ -82,6 +87,7 @@ export function factsFromInspect(host: string, info: Docker.ContainerInspectInfo
     container,
     labels,
     restartPolicy: { name: policyName === 'no' ? '' : policyName, maximumRetryCount: info.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0 },
+    hasHealthcheck: healthcheck.length > 0 && healthcheck[0] !== 'NONE',
     ...(finishedAt ? { finishedAt } : {}),
     exitCode: info.State.ExitCode,
     oomKilled: info.State.OOMKilled,

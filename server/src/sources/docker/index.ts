@@ -11,6 +11,7 @@ import type { StatusBoard } from '../../status.ts';
 import type { Store } from '../../store/types.ts';
 import { describeError } from './api.ts';
 import { dockerClient } from './connect.ts';
+import type { ContainerFacts } from './containers.ts';
 import { collectEvidence } from './evidence.ts';
 import { Inventory } from './inventory.ts';
 import { DockerWatcher } from './watcher.ts';
@@ -26,6 +27,11 @@ export interface ActionTracker {
   observe(host: string, signal: Signal): string | undefined;
 }
 
+/** Where container changes go out (the realtime gateway). */
+export interface ContainerBroadcaster {
+  containerUpdate(container: Container): void;
+}
+
 export interface DockerHost {
   name: string;
   endpoint: string;
@@ -38,7 +44,7 @@ export class DockerSource {
   private readonly watchers: DockerWatcher[];
   private readonly log: Logger;
   private readonly kills = new Map<string, { signal: string; atMs: number }>();
-  private tracker: ActionTracker = { observe: () => undefined };
+  private readonly tracker: ActionTracker;
   private readonly now: () => Date;
 
   constructor(deps: {
@@ -48,12 +54,19 @@ export class DockerSource {
     status: StatusBoard;
     logger: Logger;
     ready: () => Promise<void>;
-    onContainer: (container: Container) => void;
+    broadcast: ContainerBroadcaster;
+    /** Tells the deaths Vigil's own restarts cause from the others. */
+    tracker: ActionTracker;
+    /** Adds what others own (the supervisor's maintenance mode) to each container sent or listed. */
+    decorate?: (container: Container) => Container;
     now?: () => Date;
   }) {
     this.log = deps.logger.child({ module: 'docker' });
     this.now = deps.now ?? (() => new Date());
-    this.inventory = new Inventory({ logger: deps.logger, onChange: deps.onContainer });
+    this.tracker = deps.tracker;
+    this.inventory = new Inventory({
+      logger: deps.logger, onChange: (c) => deps.broadcast.containerUpdate(c), ...(deps.decorate ? { decorate: deps.decorate } : {}),
+    });
     this.watchers = deps.config.dockerHosts.map((endpoint) => new DockerWatcher({
       endpoint: endpoint.url,
       docker: dockerClient(endpoint, deps.config.dockerCertPath),
@@ -67,10 +80,6 @@ export class DockerSource {
         connected: (watcher) => this.inventory.load(watcher.host, watcher.docker),
       },
     }));
-  }
-
-  setTracker(tracker: ActionTracker): void {
-    this.tracker = tracker;
   }
 
   start(): void {
@@ -90,12 +99,20 @@ export class DockerSource {
     return this.hosts().find((h) => h.name === name);
   }
 
-  private received(watcher: DockerWatcher, signal: Signal): void {
-    const host = signal.host;
-    const id = signal.container;
-    if (id === undefined) return;
+  /** The inventory of the hosts connected now: a daemon out of reach has nothing to say about today. */
+  containers(): ContainerFacts[] {
+    const connected = new Set(this.watchers.filter((w) => w.connected).map((w) => w.host));
+    return this.inventory.all().filter((f) => connected.has(f.container.host));
+  }
+
+  /** Each new signal of a watcher, in stream order: the signal to store, with why a die happened added. */
+  private received(watcher: DockerWatcher, received: Signal): Signal {
+    const host = received.host;
+    const id = received.container;
+    if (id === undefined) return received;
     const key = `${host}/${id}`;
-    const requestedBy = this.tracker.observe(host, signal);
+    const requestedBy = this.tracker.observe(host, received);
+    let signal = received;
     if (signal.kind === KIND.kill) {
       const sent = signal.attributes['signal'];
       this.kills.set(key, { signal: String(sent ?? '?'), atMs: Date.parse(signal.at) });
@@ -106,8 +123,14 @@ export class DockerSource {
       const dieMs = Date.parse(signal.at);
       const killSignal = kill !== undefined && dieMs - kill.atMs <= KILL_EXPLAINS_DIE_MS ? kill.signal : undefined;
       // Recorded on the die itself, so whoever reads it later (supervisor, post-mortem) knows why it ended.
-      if (killSignal !== undefined) signal.attributes['killSignal'] = killSignal;
-      if (requestedBy !== undefined) signal.attributes['requestedBy'] = requestedBy;
+      signal = {
+        ...signal,
+        attributes: {
+          ...signal.attributes,
+          ...(killSignal === undefined ? {} : { killSignal }),
+          ...(requestedBy === undefined ? {} : { requestedBy }),
+        },
+      };
       if (requestedBy === undefined && this.now().getTime() - dieMs <= EVIDENCE_MAX_AGE_MS) {
         collectEvidence(watcher.docker, signal, { ...(killSignal === undefined ? {} : { killSignal }), now: this.now })
           .then((evidence) => watcher.enqueueSignal(evidence))
@@ -116,5 +139,6 @@ export class DockerSource {
     }
     if (signal.kind === KIND.destroy) this.kills.delete(key);
     this.inventory.apply(host, signal, watcher.docker);
+    return signal;
   }
 }

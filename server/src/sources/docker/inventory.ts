@@ -26,16 +26,13 @@ export class Inventory {
   private readonly log: Logger;
   private readonly onChange: (container: Container) => void;
   /** Adds what others own (the supervisor's maintenance mode) to each DTO. */
-  private decorate: (c: Container) => Container = (c) => c;
+  private readonly decorate: (c: Container) => Container;
   private closed = false;
 
-  constructor(deps: { logger: Logger; onChange: (container: Container) => void }) {
+  constructor(deps: { logger: Logger; onChange: (container: Container) => void; decorate?: (c: Container) => Container }) {
     this.log = deps.logger.child({ module: 'docker-inventory' });
     this.onChange = deps.onChange;
-  }
-
-  setDecorator(decorate: (c: Container) => Container): void {
-    this.decorate = decorate;
+    this.decorate = deps.decorate ?? ((c) => c);
   }
 
   /** Re-sends every container of a service (e.g. after its maintenance mode changed). */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { stableId } from '../../domain/ids.ts';
 import type { Signal } from '../../domain/signal.ts';
+import { serviceOf } from './containers.ts';
 
 const attributeValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -64,8 +65,8 @@ function numberOrString(value: string | undefined): number | string | undefined 
 }
 
 /**
- * `host` is the Docker endpoint's name. Service: label `vigil.service`, else
- * `com.docker.compose.service`, else the container name.
+ * `host` is the Docker endpoint's name. Service: as `serviceOf` names it (label `vigil.service`,
+ * else `com.docker.compose.service`, else the container name).
  */
 export function dockerEventToSignal(event: unknown, host: string): Signal | null {
   const parsed = dockerEventSchema.safeParse(event);
@@ -76,7 +77,7 @@ export function dockerEventToSignal(event: unknown, host: string): Signal | null
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.Actor.Attributes ?? {})) if (v !== undefined) labels[k] = v;
   const name = labels['name'];
-  const service = labels['vigil.service'] ?? labels['com.docker.compose.service'] ?? name;
+  const service = serviceOf(labels, name);
   const time = eventTime(e.time, e.timeNano);
   const health = kind.startsWith('container.health_status.') ? kind.slice('container.health_status.'.length) : undefined;
   const attributes: Record<string, unknown> = {

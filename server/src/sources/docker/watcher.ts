@@ -24,8 +24,8 @@ const QUEUE_HIGH = 5_000;
 const QUEUE_LOW = 1_000;
 
 export interface WatcherHooks {
-  /** Each new signal, in stream order, before it is stored (may add attributes to it). */
-  received(watcher: DockerWatcher, signal: Signal): void;
+  /** Each new signal, in stream order, before it is stored: the signal to store in its place, if the hook adds to it. */
+  received(watcher: DockerWatcher, signal: Signal): Signal | undefined;
   /** After each (re)connect, before the gap is replayed: (re)load the inventory; the containers found. */
   connected(watcher: DockerWatcher): Promise<ContainerFacts[]>;
 }
@@ -236,12 +236,13 @@ export class DockerWatcher {
         if (this.seen.size <= SEEN_KEEP / 2) break;
       }
     }
+    let stored = signal;
     try {
-      this.deps.hooks.received(this, signal);
+      stored = this.deps.hooks.received(this, signal) ?? signal;
     } catch (err) {
       this.log.error({ err, signal: signal.id }, 'docker signal hook failed');
     }
-    this.push({ signal, ...(cursor === undefined ? {} : { cursor }) });
+    this.push({ signal: stored, ...(cursor === undefined ? {} : { cursor }) });
     return true;
   }
 

@@ -74,6 +74,7 @@ describe('deaths the daemon could not replay', () => {
     container: { id, name: `c-${id}`, host: 'h', service: 'svc', image: 'img', state: 'exited', supervised: false, restartCount: 0 },
     labels: { 'com.docker.compose.service': 'svc' },
     restartPolicy: { name: '', maximumRetryCount: 0 },
+    hasHealthcheck: false,
     ...(finishedAt ? { finishedAt } : {}),
     exitCode: 2,
     oomKilled: false,
