@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
 
 export default defineConfig({
   test: {
     reporters: ['default', './scripts/vitest-summary-reporter.ts'],
     projects: [
       {
+        // .vue files compile for the component tests (client/test/components), which choose
+        // happy-dom per file; everything else runs in node.
+        plugins: [vue()],
         test: {
           name: 'unit',
           include: ['server/test/unit/**/*.test.ts', 'client/test/**/*.test.ts'],

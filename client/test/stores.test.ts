@@ -6,22 +6,7 @@ import { useIncidentsStore } from '../src/stores/useIncidentsStore.ts';
 import { useIncidentDetailStore } from '../src/stores/useIncidentDetailStore.ts';
 import { useContainersStore } from '../src/stores/useContainersStore.ts';
 import { container, entry, incident } from './fixtures.ts';
-
-type Route = (method: string, path: string, body: unknown) => { status: number; body: unknown } | undefined;
-
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-function serve(route: Route): Array<{ method: string; path: string; body: unknown }> {
-  const calls: Array<{ method: string; path: string; body: unknown }> = [];
-  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-    const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-    const method = init.method ?? 'GET';
-    calls.push({ method, path, body });
-    const answer = route(method, path, body);
-    return answer ? json(answer.status, answer.body) : json(404, { error: { code: 'not_found', message: `No route ${method} ${path}.` } });
-  });
-  return calls;
-}
+import { serve } from './fetch-stub.ts';
 
 beforeEach(() => setActivePinia(createPinia()));
 afterEach(() => vi.unstubAllGlobals());
