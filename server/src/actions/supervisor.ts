@@ -34,7 +34,7 @@ export function refOf(facts: ContainerFacts): ContainerRef {
 }
 
 export class Supervisor {
-  readonly maintenance: Maintenance;
+  private readonly maintenance: Maintenance;
   private readonly docker: DockerSource;
   private readonly restarts: RestartAction;
   private readonly sink: SignalSink;
