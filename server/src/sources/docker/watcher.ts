@@ -100,6 +100,16 @@ export class DockerWatcher {
     this.running ??= this.loop();
   }
 
+  /** Events read from the daemon and not yet stored. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** True while the stream is paused because storing lags behind. */
+  get streamPaused(): boolean {
+    return this.paused;
+  }
+
   /** Stops watching; what was received is stored first (bounded wait). */
   async close(): Promise<void> {
     this.closing.abort();
