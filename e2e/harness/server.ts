@@ -101,6 +101,9 @@ export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess>
     DATA_DIR: dataDir,
     ADMIN_PASSWORD: adminPassword,
     PROMETHEUS_URL: `http://127.0.0.1:${closedPort}`,
+    // No Docker unless a suite names a daemon: on the shared one this Vigil would see, and its
+    // supervisor heal, the containers of every other suite running at the same time.
+    DOCKER_HOSTS: 'unix:///nonexistent/vigil-e2e/docker.sock',
     ...opts.env,
   });
 

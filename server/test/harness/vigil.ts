@@ -16,6 +16,9 @@ export interface RunningVigil {
   stop(): Promise<void>;
 }
 
+/** A socket no daemon listens on: Docker is honestly "down". */
+export const NO_DOCKER = 'unix:///nonexistent/vigil-test/docker.sock';
+
 export async function startVigil(env: Record<string, string> = {}, engine?: Partial<EngineOptions>): Promise<RunningVigil> {
   const dataDir = env['DATA_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
   const config = loadConfig({
@@ -23,6 +26,9 @@ export async function startVigil(env: Record<string, string> = {}, engine?: Part
     HOST: '127.0.0.1',
     // A closed port: Prometheus is "down" unless a test starts one.
     PROMETHEUS_URL: 'http://127.0.0.1:9',
+    // No Docker unless a test names a daemon: a Vigil on the shared daemon would see, and its
+    // supervisor heal, the containers of every other suite running at the same time.
+    DOCKER_HOSTS: NO_DOCKER,
     LOG_LEVEL: process.env['VIGIL_TEST_LOG'] ?? 'silent',
     ...env,
     DATA_DIR: dataDir,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ferretDbBinary } from '../harness/ferretdb.ts';
 import { freePort, waitForPort } from '../harness/ports.ts';
 import { makeTempDir, removeTempDir, startProcess, waitForHttp, type TrackedProcess } from '../harness/resources.ts';
+import { NO_DOCKER } from '../harness/vigil.ts';
 import type { Store } from '../../src/store/types.ts';
 
 export const WEBHOOK_TOKEN = 'fault-suite-webhook-token-0123456789';
@@ -17,7 +18,7 @@ export async function startVigilProcess(env: Record<string, string>): Promise<{ 
   const url = `http://127.0.0.1:${env['PORT']}`;
   const proc = startProcess(process.execPath, [path.join(repo, 'server/src/main.ts')], {
     cwd: repo,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROMETHEUS_POLL_SECONDS: '0', PROMETHEUS_URL: 'http://127.0.0.1:9', WEBHOOK_TOKEN, ...env },
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROMETHEUS_POLL_SECONDS: '0', PROMETHEUS_URL: 'http://127.0.0.1:9', DOCKER_HOSTS: NO_DOCKER, WEBHOOK_TOKEN, ...env },
   });
   await waitForHttp(`${url}/healthz`, proc, 20_000);
   return { proc, url };

@@ -35,7 +35,8 @@ describeWith(both, 'post-mortem action items from the real stack', () => {
       ruleFiles: [path.join(repo, 'sample-stack/prometheus/rules/users-app.yml')],
       scrapeInterval: '1s',
     });
-    vigil = await startVigil({ ADMIN_PASSWORD: 'findings-admin-pw', PROMETHEUS_URL: prometheus.url });
+    const endpoint = dockerUp.ok ? dockerUp.value.endpoint : '';
+    vigil = await startVigil({ ADMIN_PASSWORD: 'findings-admin-pw', PROMETHEUS_URL: prometheus.url, DOCKER_HOSTS: endpoint });
     await vigil.app.ready();
     admin = new Client(vigil.url);
     await admin.login('admin', 'findings-admin-pw');
