@@ -38,6 +38,10 @@ import { metricsQueryRoutes } from './http/routes/metrics-query.ts';
 import { postmortemRoutes } from './http/routes/postmortems.ts';
 import { stackFindingsProvider } from './sources/stack-findings.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
+import { IncidentQueries } from './services/incidents.ts';
+import { IncidentActions } from './services/incident-actions.ts';
+import { ContainerActions } from './services/container-actions.ts';
+import { Postmortems } from './services/postmortems.ts';
 import type { EngineOptions } from './domain/index.ts';
 
 export interface AppDeps {
@@ -142,11 +146,11 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
-  api.use(incidentRoutes({ store: deps.store, sink: pipeline, audit }));
-  api.use(containerRoutes({ docker, actions: dockerActions, sink: pipeline, audit }));
-  api.use(postmortemRoutes({
+  api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: new IncidentActions({ store: deps.store, sink: pipeline, audit }) }));
+  api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
+  api.use(postmortemRoutes(new Postmortems({
     store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
-  }));
+  })));
   api.use((req) => {
     throw new HttpError(404, 'not_found', `No route ${req.method} /api${req.path}.`);
   });

@@ -9,6 +9,9 @@ import type { AuditRecord, Store } from './store/types.ts';
 
 export type AuditInput = Omit<AuditRecord, 'id' | 'at'> & { at?: string };
 
+/** Who asked for an action, and from where: what every record of a request's action starts with. */
+export type AuditContext = Pick<AuditInput, 'actor' | 'ip'>;
+
 /** C0 and C1 controls, DEL, the line and paragraph separators, and the bidi overrides and isolates. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

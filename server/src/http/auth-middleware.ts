@@ -2,6 +2,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse as parseCookie } from 'cookie';
 import type { Role } from '../contract/index.ts';
+import type { AuditContext } from '../audit.ts';
 import { roleAtLeast, type AuthService, type Principal } from '../auth/service.ts';
 import { safeEqual } from '../auth/secrets.ts';
 import { forbidden, HttpError, unauthenticated } from './errors.ts';
@@ -60,4 +61,9 @@ export function requireRole(needed: Role): RequestHandler {
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw unauthenticated();
   return req.principal;
+}
+
+/** The audit context of a request: its caller (or `actor`, before anyone is signed in) and address. */
+export function auditContext(req: Request, actor: string = principalOf(req).actor): AuditContext {
+  return { actor, ...(req.ip ? { ip: req.ip } : {}) };
 }

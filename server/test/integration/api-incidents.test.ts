@@ -124,7 +124,21 @@ describe('a container death opens an incident', () => {
     expect(res.body.services[0].mttaMs).toBeGreaterThanOrEqual(0);
     const bad = await admin.request('GET', '/api/stats?from=2026-01-02T00:00:00.000Z&to=2026-01-01T00:00:00.000Z');
     expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_query', message: 'Invalid query — from: must be before to' });
     expect((await admin.request('GET', '/api/stats?from=yesterday')).status).toBe(400);
+  });
+
+  test('every query string is checked the same way: 400 invalid_query naming the parameter', async () => {
+    const limit = 'limit: expected a whole number from 1 to 500';
+    for (const url of ['/api/incidents?limit=0', '/api/action-items?limit=many', '/api/audit?limit=501']) {
+      const res = await admin.request('GET', url);
+      expect(res.status, url).toBe(400);
+      expect(res.body.error, url).toEqual({ code: 'invalid_query', message: `Invalid query — ${limit}`, details: [{ path: ['limit'], message: limit.slice(7) }] });
+    }
+    const twice = await admin.request('GET', '/api/incidents?service=a&service=b');
+    expect(twice.body.error).toMatchObject({ code: 'invalid_query', message: 'Invalid query — service: expected one value' });
+    const host = await admin.send('POST', `/api/containers/anything/restart?host=${'h'.repeat(301)}`);
+    expect(host.body.error).toMatchObject({ code: 'invalid_query', message: 'Invalid query — host: at most 300 characters' });
   });
 });
 

@@ -5,8 +5,9 @@ import { ROLES } from '../../contract/index.ts';
 import { UsernameTakenError, type AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
 import type { LoginThrottle } from '../../auth/login-throttle.ts';
-import { HttpError, notFound, parseBody } from '../errors.ts';
-import { principalOf, requireRole } from '../auth-middleware.ts';
+import { HttpError, notFound, parseBody, parseQuery } from '../errors.ts';
+import { limit } from '../query-params.ts';
+import { auditContext, requireRole } from '../auth-middleware.ts';
 
 const role = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
 
@@ -22,7 +23,7 @@ const newToken = z.object({
 });
 
 const auditQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: limit(500, 100),
   before: z.iso.datetime({ offset: false }).optional(),
   /** The id of the last record of the previous page, with its `at` as `before`. */
   beforeId: z.string().min(1).max(200).optional(),
@@ -38,10 +39,10 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
 
   r.post('/users', admin, async (req, res) => {
     const input = parseBody(newUser, req);
-    const actor = principalOf(req).actor;
+    const by = auditContext(req);
     try {
       const user = await auth.createUser(input);
-      await audit.record({ actor, action: 'user.create', target: user.username, outcome: 'ok', detail: { role: user.role }, ...(req.ip ? { ip: req.ip } : {}) });
+      await audit.record({ ...by, action: 'user.create', target: user.username, outcome: 'ok', detail: { role: user.role } });
       res.status(201).json(user);
     } catch (err) {
       if (err instanceof UsernameTakenError) throw new HttpError(409, 'username_taken', err.message, { existing: err.existing });
@@ -59,7 +60,7 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
   r.delete('/users/:id/sessions', admin, async (req, res) => {
     const user = await userOf(String(req.params['id']));
     const revoked = await auth.revokeSessions(user.id);
-    await audit.record({ actor: principalOf(req).actor, action: 'user.sessions.revoke', target: user.username, outcome: 'ok', detail: { sessions: revoked }, ...(req.ip ? { ip: req.ip } : {}) });
+    await audit.record({ ...auditContext(req), action: 'user.sessions.revoke', target: user.username, outcome: 'ok', detail: { sessions: revoked } });
     res.json({ revoked });
   });
 
@@ -67,7 +68,7 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
   r.post('/users/:id/unlock', admin, async (req, res) => {
     const user = await userOf(String(req.params['id']));
     throttle.unlock(user.username);
-    await audit.record({ actor: principalOf(req).actor, action: 'user.unlock', target: user.username, outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
+    await audit.record({ ...auditContext(req), action: 'user.unlock', target: user.username, outcome: 'ok' });
     res.status(204).end();
   });
 
@@ -77,25 +78,23 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
 
   r.post('/tokens', admin, async (req, res) => {
     const input = parseBody(newToken, req);
-    const actor = principalOf(req).actor;
-    const { record, token } = await auth.createToken({ ...input, createdBy: actor });
-    await audit.record({ actor, action: 'token.create', target: record.name, outcome: 'ok', detail: { id: record.id, role: record.role }, ...(req.ip ? { ip: req.ip } : {}) });
+    const by = auditContext(req);
+    const { record, token } = await auth.createToken({ ...input, createdBy: by.actor });
+    await audit.record({ ...by, action: 'token.create', target: record.name, outcome: 'ok', detail: { id: record.id, role: record.role } });
     res.status(201).json({ ...record, token });
   });
 
   r.delete('/tokens/:id', admin, async (req, res) => {
-    const actor = principalOf(req).actor;
     const id = String(req.params['id']);
     const revoked = await auth.revokeToken(id);
     if (!revoked) throw notFound(`API token ${id}`);
-    await audit.record({ actor, action: 'token.revoke', target: id, outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
+    await audit.record({ ...auditContext(req), action: 'token.revoke', target: id, outcome: 'ok' });
     res.status(204).end();
   });
 
   r.get('/audit', admin, async (req, res) => {
-    const q = auditQuery.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'invalid_query', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    res.json({ items: await audit.list(q.data.limit, q.data.before, q.data.beforeId) });
+    const q = parseQuery(auditQuery, req.query);
+    res.json({ items: await audit.list(q.limit, q.before, q.beforeId) });
   });
 
   return r;

@@ -7,7 +7,7 @@ import type { AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
 import { humanDuration, retryAfterSeconds, type Lock, type LoginThrottle } from '../../auth/login-throttle.ts';
 import { HttpError, parseBody } from '../errors.ts';
-import { authenticate, principalOf, SESSION_COOKIE } from '../auth-middleware.ts';
+import { auditContext, authenticate, principalOf, SESSION_COOKIE } from '../auth-middleware.ts';
 
 const loginBody = z.object({
   username: z.string().trim().min(1, 'required').max(64),
@@ -52,13 +52,12 @@ export function authRoutes(o: AuthRouteOptions): Router {
       const failure = o.throttle.failure(username, ip);
       // A name nobody has is kept out of the log as typed: it may be a password typed in the wrong field.
       const actor = result.username ?? await o.audit.unknownUser(username);
-      await o.audit.record({ actor, action: 'auth.login', outcome: 'denied', ...(ip ? { ip } : {}) });
+      await o.audit.record({ ...auditContext(req, actor), action: 'auth.login', outcome: 'denied' });
       if (failure.locked) {
         const l = failure.locked;
         await o.audit.record({
-          actor, action: 'auth.lockout', target: l.scope === 'username' ? actor : (ip ?? 'unknown'), outcome: 'denied',
+          ...auditContext(req, actor), action: 'auth.lockout', target: l.scope === 'username' ? actor : (ip ?? 'unknown'), outcome: 'denied',
           detail: { scope: l.scope, until: new Date(l.until).toISOString(), failures: l.scope === 'username' ? failure.failures.username : failure.failures.ip },
-          ...(ip ? { ip } : {}),
         });
         res.setHeader('Retry-After', String(retryAfterSeconds(l)));
         throw lockedOut(l, ip);
@@ -67,7 +66,7 @@ export function authRoutes(o: AuthRouteOptions): Router {
     }
     const session = result.session;
     o.throttle.success(username);
-    await o.audit.record({ actor: session.user.username, action: 'auth.login', outcome: 'ok', ...(ip ? { ip } : {}) });
+    await o.audit.record({ ...auditContext(req, session.user.username), action: 'auth.login', outcome: 'ok' });
     res.cookie(SESSION_COOKIE, session.cookieValue, { ...cookieOptions(req), maxAge: o.sessionTtlMs });
     const body: LoginResponse = { user: session.user, csrfToken: session.csrfToken };
     res.json(body);
@@ -88,7 +87,7 @@ export function authRoutes(o: AuthRouteOptions): Router {
   r.post('/logout', async (req, res) => {
     const p = principalOf(req);
     await o.auth.logout(p);
-    await o.audit.record({ actor: p.actor, action: 'auth.logout', outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
+    await o.audit.record({ ...auditContext(req), action: 'auth.logout', outcome: 'ok' });
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
   });
@@ -98,7 +97,7 @@ export function authRoutes(o: AuthRouteOptions): Router {
     const p = principalOf(req);
     if (!p.user) throw new HttpError(400, 'not_a_session', 'An API token has no sessions to end; an admin revokes the token itself with DELETE /api/tokens/:id.');
     const revoked = await o.auth.revokeSessions(p.user.id);
-    await o.audit.record({ actor: p.actor, action: 'auth.logout_all', target: p.user.username, outcome: 'ok', detail: { sessions: revoked }, ...(req.ip ? { ip: req.ip } : {}) });
+    await o.audit.record({ ...auditContext(req), action: 'auth.logout_all', target: p.user.username, outcome: 'ok', detail: { sessions: revoked } });
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.json({ revoked });
   });

@@ -9,7 +9,7 @@ import { PrometheusError, type PrometheusApi } from '../../sources/prometheus/cl
 import { queryRangeRequest, queryRangeResponse, queryRangeSchema, rangeBounds, type QueryRange } from '../../sources/prometheus/query-range.ts';
 import { ReadGate, ReadGateFullError } from '../../sources/prometheus/read-gate.ts';
 import { principalOf } from '../auth-middleware.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError, parseQuery } from '../errors.ts';
 
 /** Chart reads at once, and waiting behind them; the UI's panel asks for four charts together. */
 const CONCURRENT_READS = 2;
@@ -41,15 +41,7 @@ export function metricsQueryRoutes(deps: { prometheus: PrometheusApi }): Router 
   const gate = new ReadGate(CONCURRENT_READS, WAITING_READS);
 
   r.get('/metrics/query_range', async (req, res) => {
-    const parsed = queryRangeSchema.safeParse({
-      chart: req.query['chart'], service: req.query['service'], query: req.query['query'],
-      start: req.query['start'], end: req.query['end'], step: req.query['step'],
-    });
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'query string'}: ${i.message}`);
-      throw new HttpError(400, 'invalid_query', `Invalid query — ${problems.join('; ')}`);
-    }
-    const q = queryRangeRequest(parsed.data);
+    const q = queryRangeRequest(parseQuery(queryRangeSchema, req.query));
     const principal = principalOf(req);
     // Free-form PromQL reads every metric Prometheus has and can make it evaluate anything.
     if (q.kind === 'query' && !roleAtLeast(principal.role, 'admin')) {
