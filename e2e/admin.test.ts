@@ -152,7 +152,8 @@ describeWith(chromium, 'the admin page in a browser', (executablePath) => {
     const value = page.getByTestId('new-token-value');
     const token = await value.inputValue();
     expect(token).toMatch(/^vgl_/);
-    expect(await value.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Focus moves once the list is read again after the create: poll, do not race that read.
+    await expect.poll(() => value.evaluate((el) => el === document.activeElement)).toBe(true);
 
     await shown.getByRole('button', { name: 'Copy' }).click();
     await expect.poll(() => shown.getByRole('status').textContent()).toContain('Copied');
