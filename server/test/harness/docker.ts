@@ -131,12 +131,15 @@ export async function removeImage(tag: string): Promise<void> {
   untrackImage(tag);
 }
 
-/** Waits for a container's health check to report `healthy`; fails fast on `unhealthy` or a stopped container. */
-export async function waitForHealthy(id: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits for a container's health check to report `healthy`; fails fast on `unhealthy` or a stopped
+ * container. `cli` is the docker CLI of the container's daemon (the main one unless given).
+ */
+export async function waitForHealthy(id: string, timeoutMs = 60_000, cli: (args: string[]) => Promise<string> = (a) => docker(a)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    last = await docker(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}', id]);
+    last = await cli(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}', id]);
     const [state, health] = last.split(' ');
     if (health === 'healthy') return;
     if (health === 'unhealthy' || health === 'no-healthcheck' || state === 'exited' || state === 'dead') break;

@@ -7,6 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BASE_IMAGE, ensureBaseImage } from './base-image.ts';
 import { docker, dockerCli } from './docker.ts';
@@ -34,6 +35,19 @@ function ip(args: string[]): Promise<void> {
       else resolve();
     });
   });
+}
+
+/** Lazily unmounts whatever is mounted below `dir` (deepest first). */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((target) => target.startsWith(`${dir}/`))
+    .sort().reverse();
+  for (const target of mounts) {
+    await new Promise<void>((resolve) => {
+      execFile(findExecutable(['umount'], 'UMOUNT_BIN', 'apt-get install mount'), ['-l', target], { timeout: 10_000 }, () => resolve());
+    });
+  }
 }
 
 /** A bridge of its own (name ≤ 15 bytes) on a /24 of 10.213.0.0/16 nobody else here uses. */
@@ -114,6 +128,9 @@ export async function startSecondDockerd(images: string[] = [BASE_IMAGE]): Promi
 
   async function stopDaemon(): Promise<void> {
     await proc?.stop(30_000);
+    // A container on the host network leaves the host's netns bound under exec/netns after the
+    // daemon exits; it must be let go before the next start, or the roots removed.
+    await unmountUnder(root);
   }
 
   try {

@@ -19,10 +19,11 @@ import { alertmanagerBinary } from '../harness/alertmanager.ts';
 import { buildImage, ensureBaseImage } from '../harness/base-image.ts';
 import { stageBuildContext } from '../harness/build-context.ts';
 import { describeWith, requireComponent } from '../harness/components.ts';
-import { docker, ensureDockerDaemon, removeContainer, removeImage, waitForHealthy } from '../harness/docker.ts';
+import { ensureDockerDaemon, removeImage, waitForHealthy } from '../harness/docker.ts';
 import { freePort } from '../harness/ports.ts';
 import { prometheusBinary } from '../harness/prometheus.ts';
-import { removeTempDir, trackContainer } from '../harness/resources.ts';
+import { removeTempDir } from '../harness/resources.ts';
+import { startSecondDockerd, type SecondDockerd } from '../harness/second-dockerd.ts';
 import { sample, startSampleAlertmanager, startSamplePrometheus } from '../harness/sample-stack.ts';
 import { Client, startVigil, type RunningVigil } from '../harness/vigil.ts';
 
@@ -97,7 +98,7 @@ async function eventually<T>(what: string, timeoutMs: number, check: () => Promi
   }
 }
 
-describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
+describeWith(components, 'the seed outage, end to end', () => {
   const suffix = randomUUID().slice(0, 8);
   const tag = `vigil-seed/users-backend:${suffix}`;
   let context: string | undefined;
@@ -108,6 +109,10 @@ describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
   let proxy: Awaited<ReturnType<typeof recordingProxy>>;
   let prom: Awaited<ReturnType<typeof startSamplePrometheus>>;
   let admin: Client;
+  // A private daemon: on the shared one, other suites' Vigils (and their supervisors) would see this
+  // backend die, and this Vigil would see theirs.
+  let d2: SecondDockerd;
+  const docker = (args: string[]) => d2.cli(args);
 
   const promQuery = async (promql: string): Promise<string | undefined> => {
     const body = await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json() as { data: { result: Array<{ value: [number, string] }> } };
@@ -118,6 +123,7 @@ describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
     await ensureBaseImage();
     context = await stageBuildContext(sample('users-app', 'backend'));
     await buildImage(context, 'Dockerfile', tag);
+    d2 = await startSecondDockerd([tag]);
     backendPort = await freePort();
     // The sample stack's labels and restart policy. Host networking with PORT set, rather than a
     // published port: nothing but the address changes, and it does not need Docker's bridge.
@@ -128,12 +134,11 @@ describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
       '--label', 'com.docker.compose.service=backend', '--label', 'vigil.supervise=true',
       '--restart', 'unless-stopped', '--health-interval', '1s', tag,
     ]);
-    trackContainer(backendId);
-    await waitForHealthy(backendId, 30_000);
+    await waitForHealthy(backendId, 30_000, docker);
 
     const promPort = await freePort();
     vigil = await startVigil({
-      DOCKER_HOSTS: daemon.endpoint,
+      DOCKER_HOSTS: d2.endpoint,
       PROMETHEUS_URL: `http://127.0.0.1:${promPort}`,
       PROMETHEUS_POLL_SECONDS: '1',
       WEBHOOK_TOKEN: TOKEN,
@@ -167,7 +172,7 @@ describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
     await am?.stop();
     await proxy?.close();
     await vigil?.stop();
-    if (backendId) await removeContainer(backendId);
+    await d2?.stop();
     await removeImage(tag);
     if (context) await removeTempDir(context);
   });
@@ -275,7 +280,7 @@ describeWith(components, 'the seed outage, end to end', ({ daemon }) => {
   }, 300_000);
 
   test('npm run gameday replays it against this stack: the supervisor heals it, and it reports detect, alert, heal and the incident', async () => {
-    const settings = { VIGIL_URL: vigil.url, VIGIL_PASSWORD: 'seed-outage-admin', DOCKER_HOST: daemon.endpoint, GAMEDAY_ALERT_WAIT_SECONDS: '30' };
+    const settings = { VIGIL_URL: vigil.url, VIGIL_PASSWORD: 'seed-outage-admin', DOCKER_HOST: d2.endpoint, GAMEDAY_ALERT_WAIT_SECONDS: '30' };
     const elsewhere = await gameday({ ...settings, COMPOSE_PROJECT_NAME: `no-such-project-${suffix}` });
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toMatch(/No running container of the Compose service "backend" in project no-such-project-.*\nStart the stack first: docker-compose up -d/);
