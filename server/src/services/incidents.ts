@@ -1,6 +1,6 @@
 // Reading incidents as the API answers them: pages with signed cursors, one with its timeline and
 // analytics, and the statistics of a window.
-import type { Incident, IncidentFilter, IncidentWithTimeline, Page, StatsResponse } from '../contract/index.ts';
+import type { Incident, IncidentDetail, IncidentFilter, IncidentWithTimeline, Page, StatsResponse } from '../contract/index.ts';
 import { incidentAnalytics, statsResponse } from '../domain/index.ts';
 import { CursorSigner } from '../store/cursor.ts';
 import { SettingKeys } from '../store/keys.ts';
@@ -60,7 +60,7 @@ export class IncidentQueries {
   }
 
   /** The incident with its timeline and analytics; 404 when there is none. */
-  async get(id: string) {
+  async get(id: string): Promise<IncidentDetail> {
     const incident = await loadIncidentWithTimeline(this.store, id);
     return { ...incident, analytics: incidentAnalytics(incident, this.now().toISOString()) };
   }
