@@ -19,7 +19,7 @@ export function caseClashRename(username: string, id: string): string {
   return `${username.slice(0, 55)}-${id.slice(0, 8)}`;
 }
 
-/** The audit action and reason written for each such rename. */
+/** The audit action and reason written for each such rename (SQLite's migration v5 spells them in its SQL). */
 export const CASE_CLASH_ACTION = 'user.rename';
 export const CASE_CLASH_REASON = 'usernames are unique regardless of case since schema v5; an older user holds this name in another case';
 

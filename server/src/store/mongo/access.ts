@@ -1,8 +1,8 @@
 // Who may use Vigil: users, their sessions, and API tokens.
+import { CONFLICTS, refuseDuplicate } from '../conflicts.ts';
 import type {
   ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
 } from '../types.ts';
-import { StoreConflictError } from '../types.ts';
 import { usernameKey } from '../usernames.ts';
 import type { MongoHandle } from './collections.ts';
 import { isDuplicateKey } from './collections.ts';
@@ -16,12 +16,7 @@ export class MongoUsers implements UserRepository {
   }
 
   async create(user: UserRecord): Promise<void> {
-    try {
-      await this.handle.collections.users.insertOne(userToDoc(user));
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new StoreConflictError(`the username "${user.username}" is taken (usernames are unique regardless of case)`, { cause: err });
-      throw err;
-    }
+    await refuseDuplicate(() => this.handle.collections.users.insertOne(userToDoc(user)), isDuplicateKey, CONFLICTS.username(user.username));
   }
 
   /** Regardless of case, through the `usernameKey` field and its unique index (usernames.ts). */
@@ -82,12 +77,7 @@ export class MongoApiTokens implements ApiTokenRepository {
   }
 
   async create(token: ApiTokenRecord): Promise<void> {
-    try {
-      await this.handle.collections.apiTokens.insertOne(tokenToDoc(token));
-    } catch (err) {
-      if (isDuplicateKey(err)) throw new StoreConflictError(`an API token with id ${token.id} or the same hash exists`, { cause: err });
-      throw err;
-    }
+    await refuseDuplicate(() => this.handle.collections.apiTokens.insertOne(tokenToDoc(token)), isDuplicateKey, CONFLICTS.apiToken(token.id));
   }
 
   async byHash(tokenHash: string): Promise<ApiTokenRecord | null> {

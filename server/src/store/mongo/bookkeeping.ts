@@ -2,9 +2,11 @@
 import { pageLimit } from '../records.ts';
 import type { AuditRecord, AuditRepository, CursorRepository, SettingRepository } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
-import { isDuplicateKey } from './collections.ts';
+import { insertedOnce } from './collections.ts';
 import { cursorId } from './commit.ts';
+import type { AuditDoc } from './documents.ts';
 import { auditToDoc, docToAudit } from './documents.ts';
+import { beyond } from './paging.ts';
 
 export class MongoCursors implements CursorRepository {
   private readonly handle: MongoHandle;
@@ -43,7 +45,7 @@ export class MongoAudit implements AuditRepository {
       ? {}
       : query.beforeId === undefined
         ? { at: { $lt: query.before } }
-        : { $or: [{ at: { $lt: query.before } }, { at: query.before, _id: { $lt: query.beforeId } }] };
+        : beyond<AuditDoc>('at', query.before, query.beforeId, '$lt');
     const docs = await this.handle.collections.audit.find(filter).sort({ at: -1, _id: -1 }).limit(pageLimit(query.limit)).toArray();
     return docs.map(docToAudit);
   }
@@ -62,12 +64,7 @@ export class MongoSettings implements SettingRepository {
   }
 
   async setIfAbsent(key: string, value: string): Promise<string> {
-    try {
-      await this.handle.collections.settings.insertOne({ _id: key, value });
-      return value;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    if (await insertedOnce(() => this.handle.collections.settings.insertOne({ _id: key, value }))) return value;
     const stored = await this.get(key);
     if (stored === null) throw new Error(`setting ${key} vanished right after a duplicate-key error`);
     return stored;

@@ -70,8 +70,22 @@ export async function ensureIndexes(collections: Collections): Promise<void> {
   }
 }
 
+/** MongoDB's error code for a write refused by a unique index (`_id` included). */
+export const DUPLICATE_KEY = 11000;
+
 export function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
+  return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+}
+
+/** Runs an insert; false when a unique index already holds its key (the write is then a no-op). */
+export async function insertedOnce(insert: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await insert();
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
 }
 
 /** Holds the live collections once init has connected; repositories reach them through here. */

@@ -3,21 +3,12 @@ import type { Incident, TimelineEntry } from '../../contract/index.ts';
 import { decodeIncidentCursor, pageLimit, toIncidentPage } from '../records.ts';
 import type { IncidentQuery, IncidentRepository, Page, TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
-import { isDuplicateKey } from './collections.ts';
-import type { IncidentDoc, TimelineDoc } from './documents.ts';
+import { insertedOnce } from './collections.ts';
+import type { IncidentDoc } from './documents.ts';
 import { docToEntry, docToIncident, entryToDoc, incidentToDoc } from './documents.ts';
+import { beyond, writtenSince } from './paging.ts';
 
 const NEWEST_FIRST = { openedAt: -1, _id: -1 } as const;
-/** Write order, as the `by_write` indexes hold it. */
-const WRITE_ORDER = { recordedAt: 1, _id: 1 } as const;
-
-/** Written at or after `since` and, when paging, strictly after the last position handed out. */
-function writtenFrom<D extends { _id: string; recordedAt?: string }>(since: string, after: WritePosition | undefined): Filter<D> {
-  const from = { recordedAt: { $gte: since } };
-  if (!after) return from as Filter<D>;
-  const beyond = { $or: [{ recordedAt: { $gt: after.recordedAt } }, { recordedAt: after.recordedAt, _id: { $gt: after.id } }] };
-  return { $and: [from, beyond] } as Filter<D>;
-}
 
 export class MongoIncidents implements IncidentRepository {
   private readonly handle: MongoHandle;
@@ -52,7 +43,7 @@ export class MongoIncidents implements IncidentRepository {
     if (query.service !== undefined) clauses.push({ service: query.service });
     if (query.cursor !== undefined) {
       const after = decodeIncidentCursor(query.cursor);
-      clauses.push({ $or: [{ openedAt: { $lt: after.openedAt } }, { openedAt: after.openedAt, _id: { $lt: after.id } }] });
+      clauses.push(beyond<IncidentDoc>('openedAt', after.openedAt, after.id, '$lt'));
     }
     const filter: Filter<IncidentDoc> = clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] ?? {}) : { $and: clauses };
     const docs = await this.handle.collections.incidents.find(filter).sort(NEWEST_FIRST).limit(limit + 1).toArray();
@@ -68,12 +59,7 @@ export class MongoIncidents implements IncidentRepository {
   }
 
   async changedSince(since: string, limit: number, after?: WritePosition): Promise<Array<Written<Incident>>> {
-    const docs = await this.handle.collections.incidents
-      .find(writtenFrom<IncidentDoc>(since, after))
-      .sort(WRITE_ORDER)
-      .limit(pageLimit(limit))
-      .toArray();
-    return docs.map((doc) => ({ item: docToIncident(doc), recordedAt: doc.recordedAt ?? since }));
+    return writtenSince(this.handle.collections.incidents, docToIncident, { since, limit, after });
   }
 }
 
@@ -85,13 +71,7 @@ export class MongoTimeline implements TimelineRepository {
   }
 
   async append(entry: TimelineEntry): Promise<boolean> {
-    try {
-      await this.handle.collections.timeline.insertOne(entryToDoc(entry));
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return insertedOnce(() => this.handle.collections.timeline.insertOne(entryToDoc(entry)));
   }
 
   async remove(id: string): Promise<boolean> {
@@ -112,11 +92,6 @@ export class MongoTimeline implements TimelineRepository {
   }
 
   async since(since: string, limit: number, after?: WritePosition): Promise<Array<Written<TimelineEntry>>> {
-    const docs = await this.handle.collections.timeline
-      .find(writtenFrom<TimelineDoc>(since, after))
-      .sort(WRITE_ORDER)
-      .limit(pageLimit(limit))
-      .toArray();
-    return docs.map((doc) => ({ item: docToEntry(doc), recordedAt: doc.recordedAt ?? since }));
+    return writtenSince(this.handle.collections.timeline, docToEntry, { since, limit, after });
   }
 }

@@ -1,6 +1,6 @@
 import type { PostmortemRepository, PostmortemVersion, SaveResult } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
-import { isDuplicateKey } from './collections.ts';
+import { insertedOnce } from './collections.ts';
 import { docToPostmortem } from './documents.ts';
 
 export class MongoPostmortems implements PostmortemRepository {
@@ -30,19 +30,15 @@ export class MongoPostmortems implements PostmortemRepository {
     const current = (await this.latest(input.incidentId))?.version ?? 0;
     if (current !== input.expectedVersion) return { ok: false, currentVersion: current };
     const version = current + 1;
-    try {
-      await this.handle.collections.postmortems.insertOne({
-        _id: `${input.incidentId}#${version}`,
-        incidentId: input.incidentId,
-        version,
-        markdown: input.markdown,
-        author: input.author,
-        savedAt: input.savedAt,
-      });
-      return { ok: true, version };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return { ok: false, currentVersion: (await this.latest(input.incidentId))?.version ?? version };
-    }
+    const saved = await insertedOnce(() => this.handle.collections.postmortems.insertOne({
+      _id: `${input.incidentId}#${version}`,
+      incidentId: input.incidentId,
+      version,
+      markdown: input.markdown,
+      author: input.author,
+      savedAt: input.savedAt,
+    }));
+    if (saved) return { ok: true, version };
+    return { ok: false, currentVersion: (await this.latest(input.incidentId))?.version ?? version };
   }
 }

@@ -3,10 +3,12 @@ import type { Signal } from '../../domain/signal.ts';
 import { pageLimit } from '../records.ts';
 import type { SignalRepository } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
-import { isDuplicateKey } from './collections.ts';
+import { DUPLICATE_KEY, insertedOnce } from './collections.ts';
+import type { SignalDoc } from './documents.ts';
 import { docToSignal, signalToDoc } from './documents.ts';
 import { unappliedSignals } from './commit.ts';
 import type { AppliedMark } from './commit.ts';
+import { beyond } from './paging.ts';
 
 export class MongoSignals implements SignalRepository {
   private readonly handle: MongoHandle;
@@ -18,13 +20,7 @@ export class MongoSignals implements SignalRepository {
   }
 
   async insert(signal: Signal): Promise<boolean> {
-    try {
-      await this.handle.collections.signals.insertOne(signalToDoc(signal, signal.receivedAt ?? new Date().toISOString()));
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return insertedOnce(() => this.handle.collections.signals.insertOne(signalToDoc(signal, signal.receivedAt ?? new Date().toISOString())));
   }
 
   async insertMany(signals: Signal[]): Promise<Signal[]> {
@@ -38,7 +34,7 @@ export class MongoSignals implements SignalRepository {
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
       const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-      const other = writeErrors.find((writeError) => writeError.code !== 11000);
+      const other = writeErrors.find((writeError) => writeError.code !== DUPLICATE_KEY);
       if (other || writeErrors.length === 0) throw err;
       rejected = new Set(writeErrors.map((writeError) => writeError.index));
     }
@@ -58,7 +54,7 @@ export class MongoSignals implements SignalRepository {
   }
 
   async listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]> {
-    const filter = after ? { $or: [{ at: { $gt: after.at } }, { at: after.at, _id: { $gt: after.id } }] } : {};
+    const filter = after ? beyond<SignalDoc>('at', after.at, after.id, '$gt') : {};
     const docs = await this.handle.collections.signals.find(filter).sort({ at: 1, _id: 1 }).limit(pageLimit(limit)).toArray();
     return docs.map(docToSignal);
   }

@@ -6,12 +6,10 @@
 // starting together agree.
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { CaseClashRename } from '../usernames.ts';
-import { caseClashRename, usernameKey } from '../usernames.ts';
+import { CASE_CLASH_ACTION, CASE_CLASH_REASON, caseClashRename, usernameKey } from '../usernames.ts';
 import type { Collections } from './collections.ts';
-import { isDuplicateKey } from './collections.ts';
+import { insertedOnce } from './collections.ts';
 import type { UserDoc } from './documents.ts';
-
-const REASON = 'usernames are unique regardless of case since schema v5; an older user holds this name in another case';
 
 export async function ensureUniqueUsernames(collections: Collections): Promise<CaseClashRename[]> {
   const users = await collections.users.find({}, { projection: { _id: 1, username: 1, usernameKey: 1, createdAt: 1 } }).toArray();
@@ -36,14 +34,11 @@ export async function ensureUniqueUsernames(collections: Collections): Promise<C
   }
   if (updates.length > 0) await collections.users.bulkWrite(updates, { ordered: true });
   for (const r of renames) {
-    try {
-      await collections.audit.insertOne({
-        _id: `schema-v5-rename-${r.userId}`, at: new Date().toISOString(), actor: 'system', action: 'user.rename', target: r.from, outcome: 'ok',
-        detail: JSON.stringify({ from: r.from, to: r.to, userId: r.userId, reason: REASON }),
-      });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    // Once per rename: a start that failed after this line wrote it leaves the first record.
+    await insertedOnce(() => collections.audit.insertOne({
+      _id: `schema-v5-rename-${r.userId}`, at: new Date().toISOString(), actor: 'system', action: CASE_CLASH_ACTION, target: r.from, outcome: 'ok',
+      detail: JSON.stringify({ from: r.from, to: r.to, userId: r.userId, reason: CASE_CLASH_REASON }),
+    }));
   }
   // A new name that clashes in turn makes this fail: init fails and says so, nothing is lost.
   await collections.users.createIndex({ usernameKey: 1 }, { name: 'username_key', unique: true });

@@ -1,10 +1,10 @@
 // Who may use Vigil: users, their sessions, and API tokens.
 import { ROLES } from '../../contract/index.ts';
+import { CONFLICTS, refuseDuplicate } from '../conflicts.ts';
 import { definedOnly, oneOf } from '../records.ts';
 import type {
   ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
 } from '../types.ts';
-import { StoreConflictError } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { integer, optionalText, orNull, text } from './connection.ts';
 
@@ -58,14 +58,13 @@ export class SqliteUsers implements UserRepository {
   }
 
   async create(user: UserRecord): Promise<void> {
-    try {
-      this.conn
+    await refuseDuplicate(
+      () => this.conn
         .statement('INSERT INTO users (id, username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(user.id, user.username, user.passwordHash, user.role, user.createdAt, user.disabled ? 1 : 0);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflictError(`the username "${user.username}" is taken (usernames are unique regardless of case)`, { cause: err });
-      throw err;
-    }
+        .run(user.id, user.username, user.passwordHash, user.role, user.createdAt, user.disabled ? 1 : 0),
+      isUniqueViolation,
+      CONFLICTS.username(user.username),
+    );
   }
 
   /** Regardless of case (ASCII letters, as usernameKey), through the unique index of schema v5. */
@@ -128,14 +127,13 @@ export class SqliteApiTokens implements ApiTokenRepository {
   }
 
   async create(token: ApiTokenRecord): Promise<void> {
-    try {
-      this.conn
+    await refuseDuplicate(
+      () => this.conn
         .statement('INSERT INTO api_tokens (id, name, role, token_hash, created_by, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(token.id, token.name, token.role, token.tokenHash, token.createdBy, token.createdAt, orNull(token.revokedAt));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflictError(`an API token with id ${token.id} or the same hash exists`, { cause: err });
-      throw err;
-    }
+        .run(token.id, token.name, token.role, token.tokenHash, token.createdBy, token.createdAt, orNull(token.revokedAt)),
+      isUniqueViolation,
+      CONFLICTS.apiToken(token.id),
+    );
   }
 
   async byHash(tokenHash: string): Promise<ApiTokenRecord | null> {

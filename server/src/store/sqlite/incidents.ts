@@ -4,6 +4,7 @@ import { decodeIncidentCursor, definedOnly, oneOf, pageLimit, stringArray, toInc
 import type { IncidentQuery, IncidentRepository, Page, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { optionalText, text } from './connection.ts';
+import { writtenSince } from './paging.ts';
 import { removeIncident, upsertIncident } from './writes.ts';
 
 function toIncident(row: Row): Incident {
@@ -81,10 +82,6 @@ export class SqliteIncidents implements IncidentRepository {
   }
 
   async changedSince(since: string, limit: number, after?: WritePosition): Promise<Array<Written<Incident>>> {
-    const rows = after
-      ? this.conn.statement(`SELECT * FROM incidents WHERE recorded_at >= ? AND (recorded_at, id) > (?, ?)
-                             ORDER BY recorded_at, id LIMIT ?`).all(since, after.recordedAt, after.id, pageLimit(limit))
-      : this.conn.statement('SELECT * FROM incidents WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?').all(since, pageLimit(limit));
-    return rows.map((row) => ({ item: toIncident(row), recordedAt: text(row, 'recorded_at') }));
+    return writtenSince(this.conn, 'incidents', toIncident, { since, limit, after });
   }
 }

@@ -1,8 +1,9 @@
 import { ENTRY_SOURCES, type TimelineEntry } from '../../contract/index.ts';
-import { definedOnly, fromJsonText, oneOf, pageLimit } from '../records.ts';
+import { definedOnly, fromJsonText, oneOf } from '../records.ts';
 import type { TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { nullableText, optionalText, text } from './connection.ts';
+import { writtenSince } from './paging.ts';
 import { appendEntry, removeEntry } from './writes.ts';
 
 function toEntry(row: Row): TimelineEntry {
@@ -47,10 +48,6 @@ export class SqliteTimeline implements TimelineRepository {
   }
 
   async since(since: string, limit: number, after?: WritePosition): Promise<Array<Written<TimelineEntry>>> {
-    const rows = after
-      ? this.conn.statement(`SELECT * FROM timeline_entries WHERE recorded_at >= ? AND (recorded_at, id) > (?, ?)
-                             ORDER BY recorded_at, id LIMIT ?`).all(since, after.recordedAt, after.id, pageLimit(limit))
-      : this.conn.statement('SELECT * FROM timeline_entries WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT ?').all(since, pageLimit(limit));
-    return rows.map((row) => ({ item: toEntry(row), recordedAt: text(row, 'recorded_at') }));
+    return writtenSince(this.conn, 'timeline_entries', toEntry, { since, limit, after });
   }
 }
