@@ -40,3 +40,6 @@ export class ApiFailure extends Error {
     return { error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) } };
   }
 }
+
+/** 404 `not_found` for a thing named in words ("Incident inc_…"). */
+export const notFound = (what: string): ApiFailure => new ApiFailure(404, 'not_found', `${what} not found.`);

@@ -14,7 +14,7 @@ export const unauthenticated = () =>
 export const forbidden = (needed: string, have: string) =>
   new HttpError(403, 'forbidden', `This needs the ${needed} role; you are signed in as ${have}.`);
 
-export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found.`);
+export { notFound } from '../contract/index.ts';
 
 /** One problem with a request: where (`path`, empty for the whole of it) and what is wrong. */
 export interface Problem { path: PropertyKey[]; message: string }
@@ -83,7 +83,8 @@ function isDriverConnectionError(err: unknown): boolean {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let e: HttpError;
-    if (err instanceof HttpError) e = err;
+    // Services refuse with the contract's ApiFailure; routes with HttpError, which is one.
+    if (err instanceof ApiFailure) e = err;
     else if (isBodyParserError(err)) {
       e = bodyParserProblem(err);
     } else if (err instanceof InvalidCursorError) e = new HttpError(400, 'invalid_cursor', 'The cursor is not one this server handed out; start again from the first page.');

@@ -9,7 +9,7 @@ import { HostUnavailableError, RestartBusyError } from '../actions/restart.ts';
 import { refOf } from '../actions/supervisor.ts';
 import type { ContainerFacts } from '../sources/docker/containers.ts';
 import type { DockerSource } from '../sources/docker/index.ts';
-import { HttpError } from '../http/errors.ts';
+import { ApiFailure } from '../contract/index.ts';
 
 export type SupervisionScope = 'container' | 'service';
 
@@ -36,17 +36,17 @@ export class ContainerActions {
     if (found.ok) return found.facts;
     if (found.reason === 'ambiguous') {
       const which = found.matches.map((f) => `${f.container.name} (${f.container.id.slice(0, 12)}) on ${f.container.host}`).join(', ');
-      throw new HttpError(409, 'ambiguous_container', `"${query}" matches several containers: ${which}. Use the full id, or add ?host=.`);
+      throw new ApiFailure(409, 'ambiguous_container', `"${query}" matches several containers: ${which}. Use the full id, or add ?host=.`);
     }
     const disconnected = this.deps.docker.hosts().some((h) => !h.connected);
-    throw new HttpError(404, 'not_found', `No container "${query}"${host ? ` on ${host}` : ''} is known to Vigil${disconnected ? ' (a Docker host is disconnected right now)' : ''}.`);
+    throw new ApiFailure(404, 'not_found', `No container "${query}"${host ? ` on ${host}` : ''} is known to Vigil${disconnected ? ' (a Docker host is disconnected right now)' : ''}.`);
   }
 
   /** Asks for a restart (the action reports its own outcome); answers with the action's id. */
   async restart(facts: ContainerFacts, by: AuditContext): Promise<{ actionId: string }> {
     const c = facts.container;
     if (c.restartable === false) {
-      throw new HttpError(409, 'not_restartable', `${c.name} is labelled vigil.restartable=false, so Vigil does not restart it; whoever owns it restarts it by hand.`);
+      throw new ApiFailure(409, 'not_restartable', `${c.name} is labelled vigil.restartable=false, so Vigil does not restart it; whoever owns it restarts it by hand.`);
     }
     const { restarts, supervisor } = this.deps.actions;
     try {
@@ -56,9 +56,9 @@ export class ContainerActions {
       return { actionId };
     } catch (err) {
       if (err instanceof RestartBusyError) {
-        throw new HttpError(409, 'restart_in_progress', `A restart of ${c.name} is already under way (action ${err.actionId}).`, { actionId: err.actionId });
+        throw new ApiFailure(409, 'restart_in_progress', `A restart of ${c.name} is already under way (action ${err.actionId}).`, { actionId: err.actionId });
       }
-      if (err instanceof HostUnavailableError) throw new HttpError(503, 'docker_unavailable', `${err.message}; nothing was changed. See /readyz.`);
+      if (err instanceof HostUnavailableError) throw new ApiFailure(503, 'docker_unavailable', `${err.message}; nothing was changed. See /readyz.`);
       throw err;
     }
   }
@@ -68,7 +68,7 @@ export class ContainerActions {
     const c = facts.container;
     const { paused, scope } = change;
     if (!c.supervised) {
-      throw new HttpError(409, 'not_supervised', `${c.name} is not supervised (it has no vigil.supervise=true label), so there is no supervision to pause or resume.`);
+      throw new ApiFailure(409, 'not_supervised', `${c.name} is not supervised (it has no vigil.supervise=true label), so there is no supervision to pause or resume.`);
     }
     const { actions, sink, audit } = this.deps;
     const sameService = (f: ContainerFacts) => f.container.host === c.host && f.container.service === c.service;

@@ -6,7 +6,7 @@ import { KIND, userCommandSignal, type UserCommand } from '../domain/index.ts';
 import type { SignalSink } from '../ingest/pipeline.ts';
 import type { Store } from '../store/types.ts';
 import type { AuditContext, AuditLog } from '../audit.ts';
-import { HttpError } from '../http/errors.ts';
+import { ApiFailure } from '../contract/index.ts';
 import { loadIncidentWithTimeline } from './incidents.ts';
 
 const ref = (i: IncidentWithTimeline) => ({ id: i.id, service: i.service, host: i.host });
@@ -26,14 +26,14 @@ export class IncidentActions {
 
   acknowledge(id: string, by: AuditContext): Promise<IncidentWithTimeline> {
     return this.command(id, by, (i) => {
-      if (i.status === 'resolved') throw new HttpError(409, 'incident_resolved', `Incident ${i.id} is already resolved; there is nothing to acknowledge.`);
+      if (i.status === 'resolved') throw new ApiFailure(409, 'incident_resolved', `Incident ${i.id} is already resolved; there is nothing to acknowledge.`);
       return { kind: KIND.acknowledge, incident: ref(i), actor: by.actor };
     });
   }
 
   resolve(id: string, reason: string, by: AuditContext): Promise<IncidentWithTimeline> {
     return this.command(id, by, (i) => {
-      if (i.status === 'resolved') throw new HttpError(409, 'incident_resolved', `Incident ${i.id} is already resolved.`);
+      if (i.status === 'resolved') throw new ApiFailure(409, 'incident_resolved', `Incident ${i.id} is already resolved.`);
       return { kind: KIND.resolve, incident: ref(i), actor: by.actor, reason };
     });
   }

@@ -5,7 +5,7 @@ import { incidentAnalytics, statsResponse } from '../domain/index.ts';
 import { CursorSigner } from '../store/cursor.ts';
 import { SettingKeys } from '../store/keys.ts';
 import type { Store } from '../store/types.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../contract/index.ts';
 
 type Reads = Pick<Store, 'incidents' | 'timeline'>;
 

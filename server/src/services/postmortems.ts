@@ -10,7 +10,7 @@ import type { StackFindings } from '../domain/postmortem/findings.ts';
 import type { Store } from '../store/types.ts';
 import type { AuditContext, AuditLog } from '../audit.ts';
 import type { Logger } from '../logger.ts';
-import { HttpError, notFound } from '../http/errors.ts';
+import { ApiFailure, notFound } from '../contract/index.ts';
 import { loadIncidentWithTimeline } from './incidents.ts';
 
 /** Looks at the stack itself (Docker, Prometheus) for a draft's action items; null when it cannot. */
@@ -49,7 +49,7 @@ export class Postmortems {
   async markActionItem(incidentId: string, index: string, done: boolean, expectedVersion: number, by: AuditContext): Promise<ActionItemToggled> {
     const current = await this.view(incidentId);
     if (expectedVersion !== current.version) {
-      throw new HttpError(409, 'version_conflict', `The post-mortem is at version ${current.version}, not ${expectedVersion}; reload it and try again.`, { currentVersion: current.version });
+      throw new ApiFailure(409, 'version_conflict', `The post-mortem is at version ${current.version}, not ${expectedVersion}; reload it and try again.`, { currentVersion: current.version });
     }
     const at = Number(index);
     const next = Number.isInteger(at) ? setActionItemDone(current.markdown, at, done) : null;
@@ -98,7 +98,7 @@ export class Postmortems {
     if (!result.ok) {
       await audit.record({ ...by, action: 'postmortem.save', target: incidentId, outcome: 'denied', detail: { staleVersion: expectedVersion, currentVersion: result.currentVersion } });
       const current = await store.postmortems.latest(incidentId);
-      throw new HttpError(409, 'version_conflict',
+      throw new ApiFailure(409, 'version_conflict',
         `Someone saved version ${result.currentVersion} after the version ${expectedVersion} you edited; nothing was overwritten. Merge your text with theirs and save again with version ${result.currentVersion}.`,
         { currentVersion: result.currentVersion, current: current ? { markdown: current.markdown, author: current.author, savedAt: current.savedAt } : null });
     }
