@@ -76,7 +76,27 @@ describe('incident detail store', () => {
     serve(() => undefined);
     const store = useIncidentDetailStore();
     await store.load('nope');
-    expect(store.details['nope']).toMatchObject({ missing: true, error: 'No route GET /api/incidents/nope.' });
+    expect(store.details['nope']).toMatchObject({ missing: true, movedTo: null, error: 'No route GET /api/incidents/nope.' });
+  });
+
+  it('knows where a merged incident went: from the 404 incident_merged, and from a live removal', async () => {
+    serve((m, p) => {
+      if (p === '/api/incidents/inc_old') {
+        return { status: 404, body: { error: { code: 'incident_merged', message: 'Incident inc_old became part of incident inc_new as signals arrived late; open that one.', details: { replacedBy: 'inc_new' } } } };
+      }
+      if (p === '/api/incidents/inc_1') return { status: 200, body: { ...incident(), timeline: [entry()] } };
+      return undefined;
+    });
+    const store = useIncidentDetailStore();
+    await store.load('inc_old');
+    expect(store.details['inc_old']).toMatchObject({ missing: true, movedTo: 'inc_new' });
+    await store.load('inc_1');
+    const relay = useConnectionStore().relay;
+    relay.emit('incident:remove', { id: 'inc_1', replacedBy: 'inc_2' });
+    expect(store.details['inc_1']).toMatchObject({ missing: true, movedTo: 'inc_2' });
+    await store.load('inc_1');
+    relay.emit('incident:remove', { id: 'inc_1' });
+    expect(store.details['inc_1']).toMatchObject({ missing: true, movedTo: null });
   });
 });
 

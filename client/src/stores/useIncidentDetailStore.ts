@@ -3,7 +3,7 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { IncidentAnalytics, TimelineEntry } from '@vigil/server/contract';
-import { api } from '../lib/api.ts';
+import { api, ApiError } from '../lib/api.ts';
 import { mergeEntry } from '../lib/timeline.ts';
 import { isIncidentAnalytics, isIncidentWithTimeline, isTimelineEntry } from '../lib/wire.ts';
 import { useConnectionStore } from './useConnectionStore.ts';
@@ -16,6 +16,15 @@ export interface IncidentDetailState {
   error: string | null;
   /** 404: there is no such incident (or it was merged into another). */
   missing: boolean;
+  /** Merged: the incident that took over its time (signals arrived late); the page goes there. */
+  movedTo: string | null;
+}
+
+/** Where a 404 `incident_merged` says the incident went. */
+function mergedInto(err: unknown): string | null {
+  if (!(err instanceof ApiError) || err.code !== 'incident_merged') return null;
+  const to: unknown = (err.details as { replacedBy?: unknown } | undefined)?.replacedBy;
+  return typeof to === 'string' && to !== '' ? to : null;
 }
 
 /** Analytics are the server's to compute: re-read them shortly after the timeline moves. */
@@ -29,7 +38,7 @@ export const useIncidentDetailStore = defineStore('incidentDetail', () => {
   const refreshTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   function patch(id: string, change: Partial<IncidentDetailState>): void {
-    const current = details.value[id] ?? { timeline: [], analytics: null, loading: false, error: null, missing: false };
+    const current = details.value[id] ?? { timeline: [], analytics: null, loading: false, error: null, missing: false, movedTo: null };
     details.value = { ...details.value, [id]: { ...current, ...change } };
   }
 
@@ -38,7 +47,7 @@ export const useIncidentDetailStore = defineStore('incidentDetail', () => {
     if (!isIncidentWithTimeline(answer)) throw new Error(BAD_SHAPE);
     const { timeline, analytics, ...incident } = answer;
     incidents.upsert(incident);
-    const change: Partial<IncidentDetailState> = { timeline: [...timeline], error: null, missing: false };
+    const change: Partial<IncidentDetailState> = { timeline: [...timeline], error: null, missing: false, movedTo: null };
     if (isIncidentAnalytics(analytics)) change.analytics = analytics;
     patch(answer.id, change);
     return answer.id;
@@ -50,7 +59,7 @@ export const useIncidentDetailStore = defineStore('incidentDetail', () => {
       apply(await api.get(`/api/incidents/${encodeURIComponent(id)}`));
     } catch (err) {
       const status = typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
-      patch(id, { error: err instanceof Error ? err.message : String(err), missing: status === 404 });
+      patch(id, { error: err instanceof Error ? err.message : String(err), missing: status === 404, movedTo: mergedInto(err) });
     } finally {
       patch(id, { loading: false });
     }
@@ -98,7 +107,9 @@ export const useIncidentDetailStore = defineStore('incidentDetail', () => {
     if (typeof i?.id === 'string' && details.value[i.id]) scheduleRefresh(i.id);
   });
   relay.on('incident:remove', (r) => {
-    if (details.value[r.id]) patch(r.id, { missing: true, error: 'This incident was merged into another one as later signals arrived.' });
+    if (!details.value[r.id]) return;
+    const movedTo = typeof r.replacedBy === 'string' && r.replacedBy !== '' ? r.replacedBy : null;
+    patch(r.id, { missing: true, movedTo, error: 'This incident was merged into another one as later signals arrived.' });
   });
   relay.on('connection:live', () => {
     for (const id of Object.keys(details.value)) void load(id);

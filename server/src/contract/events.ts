@@ -12,8 +12,11 @@ export interface ServerToClientEvents {
   'container:update': (container: Container) => void;
   'source:status': (status: SourceStatus) => void;
   'server:hello': (hello: { serverTime: string; user: PublicUser }) => void;
-  /** Only after signals arrived out of order: the incident turned out to be part of another one. */
-  'incident:remove': (ref: { id: string }) => void;
+  /**
+   * Only after signals arrived out of order: the incident turned out to be part of another one,
+   * `replacedBy` (when one covers its time; GET /api/incidents/:id of the old id leads there too).
+   */
+  'incident:remove': (ref: { id: string; replacedBy?: string }) => void;
   /** Only after signals arrived out of order: the entry was re-derived (e.g. its burst grew). */
   'timeline:remove': (ref: { id: string; incidentId: string }) => void;
 }

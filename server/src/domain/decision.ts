@@ -12,5 +12,9 @@ export type Decision =
    * burst grew, or the incident it was on turned out to start earlier). Delete it.
    */
   | { type: 'timeline:remove'; entryId: string; incidentId: string }
-  /** Only when signals arrive out of event-time order: the incident merged into another one. Delete it and its timeline. */
-  | { type: 'incident:remove'; incidentId: string };
+  /**
+   * Only when signals arrive out of event-time order: the incident merged into another one. Delete it
+   * and its timeline; `replacedBy` is the incident of the same service that now covers its time, so
+   * a link to the old one can lead there.
+   */
+  | { type: 'incident:remove'; incidentId: string; replacedBy?: string };

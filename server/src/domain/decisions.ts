@@ -41,6 +41,23 @@ export function sameIncident(a: Incident | undefined, b: Incident): boolean {
   return true;
 }
 
+const FOREVER = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The incident that took over a removed one's time: of the service's incidents now, the first to
+ * open among those whose open…resolved span overlaps the removed one's (ISO times compare as text).
+ */
+export function successorOf(removed: Incident | undefined, now: readonly Incident[]): string | undefined {
+  if (removed === undefined) return undefined;
+  const end = removed.resolvedAt ?? FOREVER;
+  let best: Incident | undefined;
+  for (const i of now) {
+    if (i.openedAt > end || (i.resolvedAt ?? FOREVER) < removed.openedAt) continue;
+    if (best === undefined || i.openedAt < best.openedAt || (i.openedAt === best.openedAt && i.id < best.id)) best = i;
+  }
+  return best?.id;
+}
+
 /** Decisions turning `emitted` into `view`; removals first, then upserts, then appends in time order. */
 export function diff(emitted: Emitted, view: View, allowRemovals = true): { decisions: Decision[]; emitted: Emitted } {
   const decisions: Decision[] = [];
@@ -52,7 +69,9 @@ export function diff(emitted: Emitted, view: View, allowRemovals = true): { deci
       if (!inView.has(entryId)) decisions.push({ type: 'timeline:remove', entryId, incidentId });
     }
     for (const id of Object.keys(emitted.incidents).sort()) {
-      if (!incidentsInView.has(id)) decisions.push({ type: 'incident:remove', incidentId: id });
+      if (incidentsInView.has(id)) continue;
+      const replacedBy = successorOf(emitted.incidents[id], view.incidents);
+      decisions.push({ type: 'incident:remove', incidentId: id, ...(replacedBy === undefined ? {} : { replacedBy }) });
     }
   }
   for (const incident of view.incidents) {

@@ -11,7 +11,7 @@ import type { CommitResult, CursorUpdate, Store } from '../store/types.ts';
 
 export interface Broadcaster {
   incidentUpsert(incident: Incident): void;
-  incidentRemove(incidentId: string): void;
+  incidentRemove(incidentId: string, replacedBy?: string): void;
   timelineAppend(entry: TimelineEntry): void;
   timelineRemove(entryId: string, incidentId: string): void;
 }
@@ -270,7 +270,7 @@ export class IngestPipeline implements SignalSink {
         case 'incident:upsert': this.broadcast.incidentUpsert(d.incident); break;
         case 'timeline:append': this.broadcast.timelineAppend(d.entry); break;
         case 'timeline:remove': this.broadcast.timelineRemove(d.entryId, d.incidentId); break;
-        case 'incident:remove': this.broadcast.incidentRemove(d.incidentId); break;
+        case 'incident:remove': this.broadcast.incidentRemove(d.incidentId, d.replacedBy); break;
       }
     }
   }

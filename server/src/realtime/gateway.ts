@@ -151,7 +151,7 @@ export class RealtimeGateway {
 
   incidentUpsert(incident: Incident): void { this.io.emit('incident:upsert', incident); }
   timelineAppend(entry: TimelineEntry): void { this.io.emit('timeline:append', entry); }
-  incidentRemove(id: string): void { this.io.emit('incident:remove', { id }); }
+  incidentRemove(id: string, replacedBy?: string): void { this.io.emit('incident:remove', { id, ...(replacedBy === undefined ? {} : { replacedBy }) }); }
   timelineRemove(id: string, incidentId: string): void { this.io.emit('timeline:remove', { id, incidentId }); }
   containerUpdate(container: Container): void { this.io.emit('container:update', container); }
   sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }

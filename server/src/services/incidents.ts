@@ -5,7 +5,7 @@ import { incidentAnalytics, statsResponse } from '../domain/index.ts';
 import { CursorSigner } from '../store/cursor.ts';
 import { SettingKeys } from '../store/keys.ts';
 import type { Store } from '../store/types.ts';
-import { notFound } from '../contract/index.ts';
+import { ApiFailure, notFound } from '../contract/index.ts';
 
 type Reads = Pick<Store, 'incidents' | 'timeline'>;
 
@@ -14,11 +14,19 @@ export async function withTimeline(store: Pick<Store, 'timeline'>, incident: Inc
   return { ...incident, timeline: await store.timeline.forIncident(incident.id) };
 }
 
-/** The incident `id` with its timeline; 404 when there is none. */
+/**
+ * The incident `id` with its timeline. 404 when there is none: `incident_merged` (with
+ * `details.replacedBy`) when signals that arrived late re-derived it into another incident, which
+ * a link to it should now open; `not_found` when it never existed.
+ */
 export async function loadIncidentWithTimeline(store: Reads, id: string): Promise<IncidentWithTimeline> {
   const incident = await store.incidents.get(id);
-  if (!incident) throw notFound(`Incident ${id}`);
-  return withTimeline(store, incident);
+  if (incident) return withTimeline(store, incident);
+  const replacedBy = await store.incidents.successor(id);
+  if (replacedBy !== null) {
+    throw new ApiFailure(404, 'incident_merged', `Incident ${id} became part of incident ${replacedBy} as signals arrived late; open that one.`, { replacedBy });
+  }
+  throw notFound(`Incident ${id}`);
 }
 
 /** The incidents opened in [from, to), optionally of one service, with their timelines. */

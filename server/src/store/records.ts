@@ -37,6 +37,23 @@ export function pageLimit(limit: number): number {
   return Math.max(1, Math.trunc(limit));
 }
 
+/**
+ * Follows a removed incident's aliases (`next`: where an id went, or null) to an incident that
+ * `exists`: at most 16 merges, and a loop ends it. Null when the id never went anywhere.
+ */
+export async function followAliases(id: string, next: (id: string) => Promise<string | null>, exists: (id: string) => Promise<boolean>): Promise<string | null> {
+  const seen = new Set([id]);
+  let at = id;
+  for (let hop = 0; hop < 16; hop += 1) {
+    const to = await next(at);
+    if (to === null || seen.has(to)) return null;
+    if (await exists(to)) return to;
+    seen.add(to);
+    at = to;
+  }
+  return null;
+}
+
 /** Turns `limit + 1` fetched rows into a page; the extra row only tells that another page exists. */
 export function toIncidentPage(fetched: Incident[], limit: number): Page<Incident> {
   if (fetched.length <= limit) return { items: fetched, nextCursor: null };

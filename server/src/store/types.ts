@@ -89,6 +89,13 @@ export interface IncidentRepository {
    */
   remove(id: string): Promise<boolean>;
   /**
+   * Where an incident the engine removed went (its `incident:remove` decision's `replacedBy`),
+   * following later merges to an incident that exists; null when it was never replaced (or where
+   * it went is gone too). Ask only for an id `get` does not find: an incident that exists again
+   * after a later re-derivation may still have an alias. What keeps a link to an incident working after signals arriving late re-derive it.
+   */
+  successor(id: string): Promise<string | null>;
+  /**
    * Incidents written (by the server's clock) at or after `since`, for socket.io sync, in write
    * order (recordedAt, id); with `after`, only those strictly after that position, so a sync can
    * page without skipping or repeating writes that share a millisecond. By write time, not

@@ -99,6 +99,27 @@ export function commitContract(name: string, makeData: () => FaultyData): void {
       expect(await store.signals.unapplied()).toEqual([]);
     });
 
+    it('a removed incident leads to the one that took over its time, through later merges; nowhere once that is gone', async () => {
+      const store = await open(makeData());
+      await store.commit(before);
+      expect(await store.incidents.successor('i2')).toBeNull();
+      await store.commit(batchOf([], [{ type: 'incident:remove', incidentId: 'i2', replacedBy: 'i1' }], undefined));
+      expect(await store.incidents.get('i2')).toBeNull();
+      expect(await store.incidents.successor('i2')).toBe('i1');
+      // i1 turns out to be part of i3 in turn: both old ids lead there.
+      await store.commit(batchOf([], [
+        { type: 'incident:remove', incidentId: 'i1', replacedBy: 'i3' },
+        { type: 'incident:upsert', incident: incident('i3', t(0, 500)) },
+      ], undefined));
+      expect(await store.incidents.successor('i1')).toBe('i3');
+      expect(await store.incidents.successor('i2')).toBe('i3');
+      // Removed with no incident covering its time, i3 leads nowhere, and neither does what led to it.
+      await store.commit(batchOf([], [{ type: 'incident:remove', incidentId: 'i3' }], undefined));
+      expect(await store.incidents.successor('i1')).toBeNull();
+      expect(await store.incidents.successor('i2')).toBeNull();
+      expect(await store.incidents.successor('never-there')).toBeNull();
+    });
+
     it('an append never replaces an entry that is there: the first write wins', async () => {
       const store = await open(makeData());
       await store.commit(before);

@@ -4,12 +4,13 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, CursorDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  ApiTokenDoc, AuditDoc, CursorDoc, IncidentAliasDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
 
 export interface Collections {
   signals: Collection<SignalDoc>;
   incidents: Collection<IncidentDoc>;
+  incidentAliases: Collection<IncidentAliasDoc>;
   timeline: Collection<TimelineDoc>;
   cursors: Collection<CursorDoc>;
   postmortems: Collection<PostmortemDoc>;
@@ -24,6 +25,7 @@ export function collectionsOf(db: Db): Collections {
   return {
     signals: db.collection<SignalDoc>('signals'),
     incidents: db.collection<IncidentDoc>('incidents'),
+    incidentAliases: db.collection<IncidentAliasDoc>('incident_aliases'),
     timeline: db.collection<TimelineDoc>('timeline'),
     cursors: db.collection<CursorDoc>('cursors'),
     postmortems: db.collection<PostmortemDoc>('postmortems'),

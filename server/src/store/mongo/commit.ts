@@ -15,7 +15,7 @@ import type { Decision } from '../../domain/decisions.ts';
 import type { Signal } from '../../domain/signal.ts';
 import type { CommitBatch, CommitResult, CursorUpdate } from '../types.ts';
 import type { Collections } from './collections.ts';
-import type { CursorDoc, IncidentDoc, TimelineDoc } from './documents.ts';
+import type { CursorDoc, IncidentAliasDoc, IncidentDoc, TimelineDoc } from './documents.ts';
 import { docToSignal, entryToDoc, incidentToDoc, signalToDoc } from './documents.ts';
 
 export type CommitStep = 'signals' | 'timeline' | 'incidents' | 'cursors';
@@ -57,6 +57,8 @@ async function writeDecisions(c: Collections, decisions: readonly Decision[], no
   const removals: AnyBulkWriteOperation<TimelineDoc>[] = [];
   const entries: TimelineDoc[] = [];
   const removedIncidents: string[] = [];
+  const aliases: IncidentAliasDoc[] = [];
+  const unaliased: string[] = [];
   const incidents: IncidentDoc[] = [];
   for (const d of decisions) {
     switch (d.type) {
@@ -64,6 +66,8 @@ async function writeDecisions(c: Collections, decisions: readonly Decision[], no
       case 'incident:remove':
         removals.push({ deleteMany: { filter: { incidentId: d.incidentId } } });
         removedIncidents.push(d.incidentId);
+        if (d.replacedBy !== undefined) aliases.push({ _id: d.incidentId, successor: d.replacedBy, recordedAt: now });
+        else unaliased.push(d.incidentId);
         break;
       case 'incident:upsert': incidents.push({ ...incidentToDoc(d.incident), recordedAt: now }); break;
       case 'timeline:append': entries.push({ ...entryToDoc(d.entry), recordedAt: now }); break;
@@ -73,6 +77,9 @@ async function writeDecisions(c: Collections, decisions: readonly Decision[], no
   // An append never changes an entry that is there: the first write of an id wins, as in SQLite.
   if (entries.length > 0) await insertNew(() => c.timeline.insertMany(entries, { ordered: false }));
   fault('timeline');
+  // Where a removed incident went, before it goes: a crash in between re-derives the same removal.
+  await replaceEach(c.incidentAliases, aliases);
+  if (unaliased.length > 0) await c.incidentAliases.deleteMany({ _id: { $in: unaliased } });
   if (removedIncidents.length > 0) await c.incidents.bulkWrite(removedIncidents.map((id) => ({ deleteOne: { filter: { _id: id } } })), { ordered: true });
   await replaceEach(c.incidents, incidents);
   fault('incidents');

@@ -38,6 +38,13 @@ export interface TimelineDoc {
   recordedAt?: string;
 }
 
+/** Where a removed incident went (`_id` is the removed incident's id). */
+export interface IncidentAliasDoc {
+  _id: string;
+  successor: string;
+  recordedAt: string;
+}
+
 export interface CursorDoc {
   /** JSON of [source, host]: one document per pair without a separate unique index. */
   _id: string;

@@ -1,6 +1,6 @@
 import type { Filter } from 'mongodb';
 import type { Incident, TimelineEntry } from '../../contract/index.ts';
-import { decodeIncidentCursor, pageLimit, toIncidentPage } from '../records.ts';
+import { decodeIncidentCursor, followAliases, pageLimit, toIncidentPage } from '../records.ts';
 import type { IncidentQuery, IncidentRepository, Page, TimelineRepository, WritePosition, Written } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
 import { insertedOnce } from './collections.ts';
@@ -32,6 +32,12 @@ export class MongoIncidents implements IncidentRepository {
   async get(id: string): Promise<Incident | null> {
     const doc = await this.handle.collections.incidents.findOne({ _id: id });
     return doc ? docToIncident(doc) : null;
+  }
+
+  async successor(id: string): Promise<string | null> {
+    const { incidents, incidentAliases } = this.handle.collections;
+    return followAliases(id, async (at) => (await incidentAliases.findOne({ _id: at }))?.successor ?? null,
+      async (at) => (await incidents.findOne({ _id: at }, { projection: { _id: 1 } })) !== null);
   }
 
   async list(query: IncidentQuery): Promise<Page<Incident>> {

@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { type Incident, INCIDENT_STATUSES, SEVERITIES } from '../../contract/index.ts';
-import { decodeIncidentCursor, definedOnly, oneOf, pageLimit, stringArray, toIncidentPage } from '../records.ts';
+import { decodeIncidentCursor, definedOnly, followAliases, oneOf, pageLimit, stringArray, toIncidentPage } from '../records.ts';
 import type { IncidentQuery, IncidentRepository, Page, WritePosition, Written } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { optionalText, text } from './connection.ts';
@@ -45,6 +45,13 @@ export class SqliteIncidents implements IncidentRepository {
   async get(id: string): Promise<Incident | null> {
     const row = this.conn.statement('SELECT * FROM incidents WHERE id = ?').get(id);
     return row ? toIncident(row) : null;
+  }
+
+  async successor(id: string): Promise<string | null> {
+    return followAliases(id, async (at) => {
+      const row = this.conn.statement('SELECT successor FROM incident_aliases WHERE id = ?').get(at);
+      return row ? text(row, 'successor') : null;
+    }, async (at) => this.conn.statement('SELECT 1 FROM incidents WHERE id = ?').get(at) !== undefined);
   }
 
   async list(query: IncidentQuery): Promise<Page<Incident>> {

@@ -185,6 +185,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX users_by_username_key ON users (username COLLATE NOCASE);
     `,
   },
+  {
+    version: 6,
+    name: 'where a merged incident went',
+    // Signals arriving late can re-derive a service so that an incident's id changes (ids depend only
+    // on the signals); the old id then leads to the incident that took over its time.
+    sql: `
+      CREATE TABLE incident_aliases (
+        id TEXT PRIMARY KEY,
+        successor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

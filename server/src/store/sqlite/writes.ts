@@ -68,6 +68,15 @@ export function removeIncident(conn: SqliteConnection, id: string): boolean {
   return Number(conn.statement('DELETE FROM incidents WHERE id = ?').run(id).changes) === 1;
 }
 
+/** Remembers where a removed incident went (or forgets it: removed again, it went nowhere). */
+function setAlias(conn: SqliteConnection, id: string, successor: string | undefined, now: string): void {
+  if (successor === undefined) conn.statement('DELETE FROM incident_aliases WHERE id = ?').run(id);
+  else {
+    conn.statement('INSERT INTO incident_aliases (id, successor, recorded_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET successor = excluded.successor, recorded_at = excluded.recorded_at')
+      .run(id, successor, now);
+  }
+}
+
 export function setCursor(conn: SqliteConnection, source: string, host: string, value: string): void {
   conn.statement(SET_CURSOR).run(source, host, value);
 }
@@ -92,7 +101,10 @@ export function commitBatch(conn: SqliteConnection, batch: CommitBatch, beforeWr
       write();
       switch (d.type) {
         case 'timeline:remove': removeEntry(conn, d.entryId); break;
-        case 'incident:remove': removeIncident(conn, d.incidentId); break;
+        case 'incident:remove':
+          removeIncident(conn, d.incidentId);
+          setAlias(conn, d.incidentId, d.replacedBy, now);
+          break;
         case 'incident:upsert': upsertIncident(conn, d.incident, now); break;
         case 'timeline:append': appendEntry(conn, d.entry, now); break;
       }

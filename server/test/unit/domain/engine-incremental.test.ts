@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import type { IncidentWithTimeline } from '../../../src/contract/index.ts';
 import { userCommandSignal } from '../../../src/domain/commands.ts';
-import type { Decision } from '../../../src/domain/decisions.ts';
+import { successorOf, type Decision } from '../../../src/domain/decisions.ts';
 import { Engine, project } from '../../../src/domain/engine.ts';
 import type { EngineOptions } from '../../../src/domain/options.ts';
 import type { Signal } from '../../../src/domain/signal.ts';
@@ -79,8 +79,9 @@ describe('live', () => {
     const first = log.flat()[0];
     expect(first).toMatchObject({ type: 'incident:upsert', incident: { title: 'BackendDown: Backend service is down', openedAt: '2026-11-24T18:37:26.100Z' } });
     const alertIncident = first?.type === 'incident:upsert' ? first.incident.id : '';
-    expect(log.flat()).toContainEqual({ type: 'incident:remove', incidentId: alertIncident });
     const expected = project(signals, { ...OPTIONS, now: until });
+    // The old id leads to the incident that took over its time.
+    expect(log.flat()).toContainEqual({ type: 'incident:remove', incidentId: alertIncident, replacedBy: expected.incidents[0]?.id });
     expect(asProjection(store)).toEqual(expected);
     expect(expected.incidents.map((i) => i.title)).toEqual(['backend container died']);
   });
@@ -212,8 +213,24 @@ test('restored with unapplied signals (a crash between storing them and their de
 
   const restored = Engine.restore(stored, [...alerts], OPTIONS, until, rest);
   expect(restored.unmatched).toEqual([]);
-  expect(restored.decisions).toContainEqual({ type: 'incident:remove', incidentId: stored[0]?.id });
+  expect(restored.decisions).toContainEqual({ type: 'incident:remove', incidentId: stored[0]?.id, replacedBy: expected.incidents[0]?.id });
   const store = before.store;
   applyDecisions(store, restored.decisions);
   expect(asProjection(store)).toEqual(expected);
+});
+
+describe('where a removed incident went (successorOf)', () => {
+  const incident = (id: string, openedAt: string, resolvedAt?: string) => ({
+    id, title: id, service: 's', host: 'h', status: resolvedAt ? 'resolved' as const : 'open' as const, severity: 'warning' as const,
+    openedAt, lastEventAt: resolvedAt ?? openedAt, sources: [], ...(resolvedAt ? { resolvedAt } : {}),
+  });
+  const T = (m: number) => `2026-12-05T10:${String(m).padStart(2, '0')}:00.000Z`;
+
+  test('the first to open among those overlapping its time; none when nothing overlaps', () => {
+    const removed = incident('old', T(10), T(20));
+    expect(successorOf(removed, [incident('before', T(1), T(5)), incident('b', T(15)), incident('a', T(9), T(12))])).toBe('a');
+    expect(successorOf(removed, [incident('later', T(21))])).toBeUndefined();
+    expect(successorOf(incident('open', T(10)), [incident('late', T(30))])).toBe('late');
+    expect(successorOf(removed, [incident('y', T(12)), incident('x', T(12))])).toBe('x');
+  });
 });
