@@ -25,7 +25,7 @@ export interface VigilProcess {
 export interface StartOptions {
   /** Extra or overriding environment for the server. */
   env?: Record<string, string>;
-  /** How long the build plus start may take before /healthz must answer 200. */
+  /** How long the build plus start may take before /readyz must answer 200. */
   readyTimeoutMs?: number;
   /** Names the log file, test-artifacts/e2e/vigil-<name>.log (one per suite, overwritten per run). */
   name?: string;
@@ -58,23 +58,28 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-async function waitForHealthy(baseUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Waits until /readyz answers 200: the store is up and first-start setup (the admin, the webhook
+ * token, the engine restored) is done. /healthz answers as soon as the server listens, and a
+ * sign-in sent then gets 503 store_unavailable on a loaded machine.
+ */
+async function waitForReady(baseUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`npm start exited (code ${child.exitCode}, signal ${child.signalCode}) before /healthz answered`);
+      throw new Error(`npm start exited (code ${child.exitCode}, signal ${child.signalCode}) before /readyz answered`);
     }
     try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) return;
-      last = `/healthz answered ${res.status}`;
+      last = `/readyz answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
     } catch (err) {
       last = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`/healthz did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+  throw new Error(`/readyz did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
 export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess> {
@@ -141,7 +146,7 @@ export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess>
   };
 
   try {
-    await waitForHealthy(baseUrl, child, opts.readyTimeoutMs ?? 120_000);
+    await waitForReady(baseUrl, child, opts.readyTimeoutMs ?? 120_000);
   } catch (err) {
     await stop();
     const reason = err instanceof Error ? err.message : String(err);

@@ -19,7 +19,13 @@ export interface RunningVigil {
 /** A socket no daemon listens on: Docker is honestly "down". */
 export const NO_DOCKER = 'unix:///nonexistent/vigil-test/docker.sock';
 
-export async function startVigil(env: Record<string, string> = {}, engine?: Partial<EngineOptions>): Promise<RunningVigil> {
+/**
+ * Vigil in this process, listening on a free port. Resolves once first-start setup is done (the
+ * store up, the admin and the webhook token made, the engine restored), as /readyz would say:
+ * listening comes earlier, and a sign-in sent in between gets 503 store_unavailable on a loaded
+ * machine. `{ ready: false }` only listens (a store that is meant to be unreachable).
+ */
+export async function startVigil(env: Record<string, string> = {}, engine?: Partial<EngineOptions>, opts: { ready?: boolean } = {}): Promise<RunningVigil> {
   const dataDir = env['DATA_DIR'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -38,6 +44,7 @@ export async function startVigil(env: Record<string, string> = {}, engine?: Part
   const announced: string[] = [];
   const app = createApp({ store, logger, announce: (t) => announced.push(t), ...(engine ? { engine } : {}) }, config);
   const address = await app.listen();
+  if (opts.ready !== false) await app.ready();
   return {
     url: `http://127.0.0.1:${address.port}`,
     app,

@@ -50,7 +50,7 @@ describeWith(ferret, 'Vigil on MongoDB (FerretDB)', (binary) => {
 
 test('Vigil starts when MongoDB is unreachable and says so', async () => {
   const port = await freePort();
-  const vigil = await startVigil({ MONGODB_URL: `mongodb://127.0.0.1:${port}/vigil` });
+  const vigil = await startVigil({ MONGODB_URL: `mongodb://127.0.0.1:${port}/vigil` }, undefined, { ready: false });
   try {
     const c = new Client(vigil.url);
     expect((await c.request('GET', '/healthz')).status).toBe(200);

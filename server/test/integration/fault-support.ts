@@ -13,14 +13,18 @@ export const WEBHOOK_TOKEN = 'fault-suite-webhook-token-0123456789';
 export const WEBHOOK_ROUTE = '/api/webhooks/alertmanager';
 const repo = path.resolve(import.meta.dirname, '../../..');
 
-/** `node server/src/main.ts` with this environment; resolves once /healthz answers. */
+/**
+ * `node server/src/main.ts` with this environment; resolves once /readyz answers 200: the store is up
+ * and first-start setup (the admin, the webhook token, the engine restored) is done. /healthz answers
+ * earlier, and a sign-in sent then gets 503 store_unavailable on a loaded machine.
+ */
 export async function startVigilProcess(env: Record<string, string>): Promise<{ proc: TrackedProcess; url: string }> {
   const url = `http://127.0.0.1:${env['PORT']}`;
   const proc = startProcess(process.execPath, [path.join(repo, 'server/src/main.ts')], {
     cwd: repo,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROMETHEUS_POLL_SECONDS: '0', PROMETHEUS_URL: 'http://127.0.0.1:9', DOCKER_HOSTS: NO_DOCKER, WEBHOOK_TOKEN, ...env },
   });
-  await waitForHttp(`${url}/healthz`, proc, 20_000);
+  await waitForHttp(`${url}/readyz`, proc, 60_000);
   return { proc, url };
 }
 
