@@ -9,3 +9,4 @@ export type * from './metrics.ts';
 export type * from './events.ts';
 export * from './access.ts';
 export * from './postmortems.ts';
+export * from './paging.ts';
