@@ -86,3 +86,24 @@ export function supervisionSignal(input: { container: ContainerRef; at: string; 
   return containerSignal(kind, 'supervisor', input.container, input.at,
     stableId('sup', kind, input.container.host, input.container.id, input.at), { actor: input.actor });
 }
+
+export type NotificationKind = typeof KIND.notificationSent | typeof KIND.notificationEscalated | typeof KIND.notificationFailed;
+
+/**
+ * What paging did, for the incident's timeline. `key` names the fact once (a delivery id and its
+ * outcome, an escalation step), so recording it twice after a crash stores it once.
+ */
+export function notificationSignal(input: {
+  kind: NotificationKind; incident: IncidentRef; at: string; key: string; message: string; facts?: Record<string, unknown>;
+}): Signal {
+  return {
+    id: stableId('ntf', input.kind, input.incident.id, input.key),
+    source: 'system',
+    host: input.incident.host,
+    at: input.at,
+    kind: input.kind,
+    service: input.incident.service,
+    attributes: { ...input.facts, incidentId: input.incident.id, message: input.message, actor: 'vigil' },
+    raw: { kind: input.kind, incidentId: input.incident.id, key: input.key, ...input.facts },
+  };
+}

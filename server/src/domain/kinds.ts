@@ -34,6 +34,10 @@ export const KIND = {
   breakerOpen: 'supervisor.breaker_open',
   supervisionPaused: 'supervisor.paused',
   supervisionResumed: 'supervisor.resumed',
+  // Paging (paging/dispatcher.ts builds these, source 'system'; attributes: incidentId, message, deliveryId…)
+  notificationSent: 'notification.sent',
+  notificationEscalated: 'notification.escalated',
+  notificationFailed: 'notification.failed',
   // Entries the engine writes itself (source 'system')
   mitigated: 'incident.mitigated',
   resolved: 'incident.resolved',

@@ -17,6 +17,7 @@ export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   if (signal.kind.startsWith('container.') && container !== undefined) containerStep(m, signal, container, t, o);
   else if (signal.kind === KIND.alertFiring || signal.kind === KIND.alertResolved) alertStep(m, signal, t, o);
   else if (signal.kind === KIND.serviceDown || signal.kind === KIND.serviceUp) prometheusStep(m, signal, t, o);
+  else if (signal.kind.startsWith('notification.')) notificationStep(m, signal, t);
   else if (signal.source === 'user' || signal.kind.startsWith('user.') || signal.kind.startsWith('action.')) commandStep(m, signal, t);
   else if (signal.source === 'supervisor' || signal.kind.startsWith('supervisor.')) supervisorStep(m, signal, t);
   else if (m.active !== null) joinWithEntry(m, m.active, signal, t, signal.kind);
@@ -88,6 +89,22 @@ function commandStep(m: Machine, signal: Signal, t: number): void {
   }
   joinWithEntry(m, target, signal, t, message, person);
   if (signal.kind === KIND.resolve && target.resolvedAtMs === undefined) close(m, target, t);
+}
+
+/**
+ * What paging did about an incident: an entry on the incident it names, whether it is still held
+ * here or long resolved (then detached, like a late note). It changes nothing else: a page is not an
+ * event of the service, so it neither moves lastEventAt nor attaches to another incident.
+ */
+function notificationStep(m: Machine, signal: Signal, t: number): void {
+  const named = attrString(signal, 'incidentId');
+  if (named === undefined) return;
+  const entry = makeEntry(named, {
+    atMs: t, source: 'system', kind: signal.kind, message: attrString(signal, 'message') ?? signal.kind, signals: [signal],
+  });
+  const draft = findIncident(m, named);
+  if (draft === undefined) m.detached.push(entry);
+  else draft.entries.push(entry);
 }
 
 function supervisorStep(m: Machine, signal: Signal, t: number): void {
