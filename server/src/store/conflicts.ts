@@ -6,6 +6,8 @@ import { StoreConflictError } from './types.ts';
 export const CONFLICTS = {
   username: (username: string) => `the username "${username}" is taken (usernames are unique regardless of case)`,
   apiToken: (id: string) => `an API token with id ${id} or the same hash exists`,
+  /** Ack tokens are random: a clash is a bug, and the whole enqueue is refused rather than a page lost quietly. */
+  ackToken: (deliveryId: string) => `page ${deliveryId} carries the ack token hash of another stored page`,
 } as const;
 
 /** Runs `write`; an error `isDuplicate` recognises becomes a StoreConflictError saying `message`. */

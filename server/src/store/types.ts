@@ -1,6 +1,6 @@
 // The repository interface. Two implementations: MongoDB (store/mongo) and embedded SQLite
 // (store/sqlite). One contract test suite runs against both.
-import type { ApiToken, AuditRecord, Incident, IncidentStatus, Page, PublicUser, StoreKind, TimelineEntry } from '../contract/index.ts';
+import type { ApiToken, AuditRecord, DeliveryState, Incident, IncidentStatus, Page, PageEvent, PublicUser, StoreKind, TimelineEntry } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { Signal } from '../domain/signal.ts';
 
@@ -171,6 +171,98 @@ export interface SettingRepository {
   setIfAbsent(key: string, value: string): Promise<string>;
 }
 
+/** What paging keeps as documents an admin edits: one kind per record type (paging/README.md). */
+export const CONFIG_KINDS = ['channel', 'policy', 'schedule', 'maintenance', 'contact'] as const;
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+
+export interface ConfigDoc {
+  kind: ConfigKind;
+  id: string;
+  /** JSON-serializable; a channel's secrets are already encrypted in it (paging/secrets.ts). */
+  body: Record<string, unknown>;
+  /** 1 on create, +1 on each put. */
+  version: number;
+  updatedAt: string;
+}
+
+/** A few hundred per kind at most (admin-made); `list` answers at most `CONFIG_LIST_LIMIT`. */
+export const CONFIG_LIST_LIMIT = 1000;
+
+export interface ConfigRepository {
+  /** Oldest first (id order within one updatedAt is fine); at most CONFIG_LIST_LIMIT. */
+  list(kind: ConfigKind): Promise<ConfigDoc[]>;
+  get(kind: ConfigKind, id: string): Promise<ConfigDoc | null>;
+  count(kind: ConfigKind): Promise<number>;
+  /**
+   * Creates (`expectedVersion` 0: refused when the id exists) or replaces version `expectedVersion`
+   * (refused when the stored one is another); the stored version is then `expectedVersion + 1`.
+   */
+  put(doc: { kind: ConfigKind; id: string; body: Record<string, unknown>; updatedAt: string }, expectedVersion: number): Promise<SaveResult>;
+  delete(kind: ConfigKind, id: string): Promise<boolean>;
+}
+
+/** One message to one channel: the outbox row, durable before any attempt (paging/README.md). */
+export interface OutboxRecord {
+  /** The delivery id: derived from what the page is (incident, policy, round, step, target), so enqueueing twice is once. */
+  id: string;
+  channelId: string;
+  /** The person this page is for (a user target or a schedule's on-call). */
+  userId?: string;
+  /** Usually one; a digest lists several. */
+  incidentIds: string[];
+  event: PageEvent;
+  step?: number;
+  /** The rendered message (paging/message.ts PageMessage); sent as is on every attempt. */
+  message: Record<string, unknown>;
+  state: DeliveryState;
+  attempts: number;
+  createdAt: string;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt: string;
+  deliveredAt?: string;
+  lastError?: string;
+  lastStatus?: number;
+  /** sha256 of the ack link's token, when the page carries one. */
+  ackTokenHash?: string;
+  ackExpiresAt?: string;
+}
+
+export interface OutboxUpdate {
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  lastError?: string;
+  lastStatus?: number;
+}
+
+export interface OutboxRepository {
+  /**
+   * Idempotent by id: returns the records that were new, in input order. All or nothing (MongoDB,
+   * without transactions: a refused batch is removed again; a crash midway may leave part of it,
+   * which enqueueing the batch again completes).
+   */
+  enqueue(records: readonly OutboxRecord[]): Promise<OutboxRecord[]>;
+  get(id: string): Promise<OutboxRecord | null>;
+  /** Pending records with nextAttemptAt <= now, earliest first, at most `limit`. */
+  due(now: string, limit: number): Promise<OutboxRecord[]>;
+  /** The earliest nextAttemptAt of any pending record, or null. */
+  nextDue(): Promise<string | null>;
+  /**
+   * Records the outcome of an attempt; false when the id is unknown. The outcome replaces the last
+   * one: `deliveredAt`, `lastError` and `lastStatus` left out are cleared; `nextAttemptAt` left out
+   * keeps its value.
+   */
+  update(id: string, update: OutboxUpdate): Promise<boolean>;
+  /** Every record that names this incident, oldest first (createdAt, id), at most `limit`. */
+  forIncident(incidentId: string, limit: number): Promise<OutboxRecord[]>;
+  byAckTokenHash(hash: string): Promise<OutboxRecord | null>;
+  /** Records of a channel, newest first (createdAt desc), at most `limit`: what the banner reads. */
+  recentForChannel(channelId: string, limit: number): Promise<OutboxRecord[]>;
+  /** Every pending record of these incidents with one of these events becomes `cancelled`; the count. */
+  cancelPending(incidentId: string, events: readonly PageEvent[]): Promise<number>;
+}
+
 export interface CursorUpdate {
   source: string;
   host: string;
@@ -220,6 +312,8 @@ export interface Store {
   apiTokens: ApiTokenRepository;
   audit: AuditRepository;
   settings: SettingRepository;
+  configs: ConfigRepository;
+  outbox: OutboxRepository;
 }
 
 export class StoreConflictError extends Error {

@@ -124,6 +124,27 @@ describe('embedded store: file and schema', () => {
     db.close();
   });
 
+  it('the outbox\'s queries read their indexes, not the whole outbox', async () => {
+    const dir = freshDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    await store.close();
+    const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => String(r['detail'])).join('; ');
+    // The statements SqliteOutbox builds (sqlite/outbox.ts).
+    expect(plan("SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?")).toMatch(/USING INDEX outbox_due/);
+    expect(plan("SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'")).toMatch(/USING COVERING INDEX outbox_due/);
+    expect(plan(`SELECT o.* FROM outbox_incidents i JOIN outbox o ON o.id = i.outbox_id
+                 WHERE i.incident_id = ? ORDER BY i.created_at, i.outbox_id LIMIT ?`)).toMatch(/SEARCH i USING PRIMARY KEY \(incident_id=\?\)/);
+    expect(plan('SELECT * FROM outbox WHERE channel_id = ? ORDER BY created_at DESC, id DESC LIMIT ?')).toMatch(/USING INDEX outbox_by_channel/);
+    expect(plan('SELECT * FROM outbox WHERE ack_token_hash = ?')).toMatch(/USING INDEX outbox_by_ack_token/);
+    expect(plan(`UPDATE outbox SET state = 'cancelled'
+                 WHERE id IN (SELECT outbox_id FROM outbox_incidents WHERE incident_id = ?)
+                   AND +state = 'pending' AND event IN (SELECT value FROM json_each(?))`)).toMatch(/SEARCH outbox_incidents USING PRIMARY KEY/);
+    expect(plan('SELECT * FROM config_docs WHERE kind = ? ORDER BY updated_at, id LIMIT ?')).toMatch(/USING INDEX config_docs_in_order/);
+    db.close();
+  });
+
   it('refuses a database from a newer Vigil instead of guessing', async () => {
     const dir = freshDir();
     const store = new SqliteStore(dir);

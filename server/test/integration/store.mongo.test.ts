@@ -80,6 +80,9 @@ describeWith(ferretBinary, 'MongoDB store on FerretDB', (binary) => {
       expect(await names('incidents')).toEqual(expect.arrayContaining(['newest_first', 'by_service', 'by_last_event']));
       expect(await names('timeline')).toEqual(expect.arrayContaining(['by_incident', 'by_time']));
       expect(await names('sessions')).toEqual(expect.arrayContaining(['by_expiry', 'by_user']));
+      expect(await unique('outbox', 'ack_token_hash')).toBe(true);
+      expect(await names('outbox')).toEqual(expect.arrayContaining(['due', 'by_incident', 'by_channel']));
+      expect(await names('config_docs')).toEqual(expect.arrayContaining(['by_id', 'in_order']));
       // The signal id is the document id; free-form JSON is stored as text (dotted label keys).
       const raw = await db.collection<{ _id: string; attributes?: unknown }>('signals').findOne({ _id: 's1' });
       expect(typeof raw?.attributes).toBe('string');

@@ -1,11 +1,13 @@
 // The collections and their indexes. Indexes are created at init; createIndex with the same name
 // and keys is a no-op, so every start re-asserts them.
 import type { Collection, Db, IndexDirection } from 'mongodb';
-import { MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
   ApiTokenDoc, AuditDoc, CursorDoc, IncidentAliasDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
+import type { ConfigDocument } from './configs.ts';
+import type { OutboxDoc } from './outbox.ts';
 
 export interface Collections {
   signals: Collection<SignalDoc>;
@@ -19,6 +21,8 @@ export interface Collections {
   apiTokens: Collection<ApiTokenDoc>;
   audit: Collection<AuditDoc>;
   settings: Collection<SettingDoc>;
+  configs: Collection<ConfigDocument>;
+  outbox: Collection<OutboxDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -34,6 +38,8 @@ export function collectionsOf(db: Db): Collections {
     apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
     audit: db.collection<AuditDoc>('audit'),
     settings: db.collection<SettingDoc>('settings'),
+    configs: db.collection<ConfigDocument>('config_docs'),
+    outbox: db.collection<OutboxDoc>('outbox'),
   };
 }
 
@@ -42,6 +48,8 @@ interface IndexSpec {
   name: string;
   keys: Record<string, IndexDirection>;
   unique?: boolean;
+  /** Only documents that have the field: a unique key that is often absent. FerretDB 1.24 ignores it (its SQL indexes skip NULLs anyway). */
+  sparse?: boolean;
 }
 
 // Signal, timeline entry, cursor, user id, session, token id and setting uniqueness all come from
@@ -64,11 +72,18 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
   { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
   { collection: 'signals', name: 'by_store_time', keys: { storedAt: 1, _id: 1 } },
+  // Paging. A config version's uniqueness is its `_id`, JSON of [kind, id, version] (configs.ts).
+  { collection: 'configs', name: 'by_id', keys: { kind: 1, id: 1, version: -1 } },
+  { collection: 'configs', name: 'in_order', keys: { kind: 1, updatedAt: 1, id: 1 } },
+  { collection: 'outbox', name: 'due', keys: { state: 1, nextAttemptAt: 1, _id: 1 } },
+  { collection: 'outbox', name: 'by_incident', keys: { incidentIds: 1, createdAt: 1, _id: 1 } },
+  { collection: 'outbox', name: 'by_channel', keys: { channelId: 1, createdAt: -1, _id: -1 } },
+  { collection: 'outbox', name: 'ack_token_hash', keys: { ackTokenHash: 1 }, unique: true, sparse: true },
 ];
 
 export async function ensureIndexes(collections: Collections): Promise<void> {
   for (const spec of INDEXES) {
-    await collections[spec.collection].createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
+    await collections[spec.collection].createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}), ...(spec.sparse ? { sparse: true } : {}) });
   }
 }
 
@@ -87,6 +102,19 @@ export async function insertedOnce(insert: () => Promise<unknown>): Promise<bool
   } catch (err) {
     if (isDuplicateKey(err)) return false;
     throw err;
+  }
+}
+
+/** An unordered insert; the indexes of the documents that were there already. Any other failure throws. */
+export async function insertNew(insert: () => Promise<unknown>): Promise<Set<number>> {
+  try {
+    await insert();
+    return new Set();
+  } catch (err) {
+    if (!(err instanceof MongoBulkWriteError)) throw err;
+    const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+    return new Set(writeErrors.map((e) => e.index));
   }
 }
 

@@ -10,11 +10,11 @@
 // half-written commit left is then corrected, what it did not write is written. A crash after the
 // mark left nothing unwritten.
 import type { AnyBulkWriteOperation, Collection, Filter, WithoutId } from 'mongodb';
-import { MongoBulkWriteError } from 'mongodb';
 import type { Decision } from '../../domain/decisions.ts';
 import type { Signal } from '../../domain/signal.ts';
 import type { CommitBatch, CommitResult, CursorUpdate } from '../types.ts';
 import type { Collections } from './collections.ts';
+import { insertNew } from './collections.ts';
 import type { CursorDoc, IncidentAliasDoc, IncidentDoc, TimelineDoc } from './documents.ts';
 import { docToSignal, entryToDoc, incidentToDoc, signalToDoc } from './documents.ts';
 
@@ -37,19 +37,6 @@ export class AppliedMark {
   next(): string {
     this.lastMs = Math.max(Date.now(), this.lastMs + 1);
     return new Date(this.lastMs).toISOString();
-  }
-}
-
-/** An unordered insert; the indexes of the documents that were there already. Any other failure throws. */
-async function insertNew(insert: () => Promise<unknown>): Promise<Set<number>> {
-  try {
-    await insert();
-    return new Set();
-  } catch (err) {
-    if (!(err instanceof MongoBulkWriteError)) throw err;
-    const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-    if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
-    return new Set(writeErrors.map((e) => e.index));
   }
 }
 

@@ -11,7 +11,9 @@ import { MongoAudit, MongoCursors, MongoSettings } from './bookkeeping.ts';
 import { collectionsOf, ensureIndexes, MongoHandle } from './collections.ts';
 import { AppliedMark, commitBatch } from './commit.ts';
 import type { CommitStep } from './commit.ts';
+import { MongoConfigs } from './configs.ts';
 import { MongoIncidents, MongoTimeline } from './incidents.ts';
+import { MongoOutbox } from './outbox.ts';
 import { MongoPostmortems } from './postmortems.ts';
 import { MongoSignals } from './signals.ts';
 import { ensureUniqueUsernames } from './usernames.ts';
@@ -67,6 +69,8 @@ export class MongoStore implements Store {
   readonly apiTokens = new MongoApiTokens(this.handle);
   readonly audit = new MongoAudit(this.handle);
   readonly settings = new MongoSettings(this.handle);
+  readonly configs = new MongoConfigs(this.handle);
+  readonly outbox = new MongoOutbox(this.handle);
 
   constructor(url: string, options: MongoStoreOptions = {}) {
     this.url = url;

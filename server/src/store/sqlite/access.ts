@@ -6,7 +6,7 @@ import type {
   ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
 } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
-import { integer, optionalText, orNull, text } from './connection.ts';
+import { integer, isUniqueViolation, optionalText, orNull, text } from './connection.ts';
 
 function toUser(row: Row): UserRecord {
   return {
@@ -40,14 +40,6 @@ function toToken(row: Row): ApiTokenRecord {
     createdAt: text(row, 'created_at'),
     ...definedOnly({ revokedAt: optionalText(row, 'revoked_at') }),
   };
-}
-
-const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
-const SQLITE_CONSTRAINT_UNIQUE = 2067;
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && 'errcode' in err &&
-    (err.errcode === SQLITE_CONSTRAINT_UNIQUE || err.errcode === SQLITE_CONSTRAINT_PRIMARYKEY);
 }
 
 export class SqliteUsers implements UserRepository {

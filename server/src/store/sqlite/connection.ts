@@ -96,6 +96,21 @@ export function integer(row: Row, column: string): number {
   return value;
 }
 
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/** A write refused by a primary key or a unique index. */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && 'errcode' in err &&
+    (err.errcode === SQLITE_CONSTRAINT_UNIQUE || err.errcode === SQLITE_CONSTRAINT_PRIMARYKEY);
+}
+
+export function optionalInteger(row: Row, column: string): number | undefined {
+  const value = row[column];
+  if (value === null || value === undefined) return undefined;
+  return integer(row, column);
+}
+
 /** Optional fields bind as NULL: node:sqlite refuses `undefined`. */
 export function orNull(value: string | undefined): string | null {
   return value ?? null;

@@ -198,6 +198,54 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'paging: config documents and the outbox',
+    // Paging's admin-edited documents (channels, policies, schedules, maintenance, contacts) as JSON
+    // bodies per kind, and the outbox: one row per message to one channel, durable before any
+    // attempt. A digest names several incidents, so which incidents a row names is a table of its
+    // own (with the row's created_at, so an incident's rows come out of the index in order).
+    sql: `
+      CREATE TABLE config_docs (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+      ) STRICT;
+      CREATE INDEX config_docs_in_order ON config_docs (kind, updated_at, id);
+
+      CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        user_id TEXT,
+        incident_ids TEXT NOT NULL,
+        event TEXT NOT NULL,
+        step INTEGER,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        last_error TEXT,
+        last_status INTEGER,
+        ack_token_hash TEXT,
+        ack_expires_at TEXT
+      ) STRICT;
+      CREATE INDEX outbox_due ON outbox (state, next_attempt_at, id);
+      CREATE UNIQUE INDEX outbox_by_ack_token ON outbox (ack_token_hash) WHERE ack_token_hash IS NOT NULL;
+      CREATE INDEX outbox_by_channel ON outbox (channel_id, created_at, id);
+
+      CREATE TABLE outbox_incidents (
+        incident_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        outbox_id TEXT NOT NULL,
+        PRIMARY KEY (incident_id, created_at, outbox_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -5,10 +5,12 @@ import { logCaseClashRenames } from '../usernames.ts';
 import type { CommitBatch, CommitResult, Store } from '../types.ts';
 import { SqliteApiTokens, SqliteSessions, SqliteUsers } from './access.ts';
 import { SqliteAudit, SqliteCursors, SqliteSettings } from './bookkeeping.ts';
+import { SqliteConfigs } from './configs.ts';
 import { SqliteConnection } from './connection.ts';
 import { secureDatabaseFiles, secureDataDir } from './files.ts';
 import { SqliteIncidents } from './incidents.ts';
 import { caseClashRenames, migrate } from './migrations.ts';
+import { SqliteOutbox } from './outbox.ts';
 import { SqlitePostmortems } from './postmortems.ts';
 import { SqliteSignals } from './signals.ts';
 import { SqliteTimeline } from './timeline.ts';
@@ -41,6 +43,8 @@ export class SqliteStore implements Store {
   readonly apiTokens = new SqliteApiTokens(this.conn);
   readonly audit = new SqliteAudit(this.conn);
   readonly settings = new SqliteSettings(this.conn);
+  readonly configs = new SqliteConfigs(this.conn);
+  readonly outbox = new SqliteOutbox(this.conn);
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.dataDir = dataDir;
