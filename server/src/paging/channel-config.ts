@@ -64,6 +64,11 @@ const schemas: { [T in ChannelType]: z.ZodType<ChannelConfigs[T]> } = {
   }),
 };
 
+/** A stored (opened) config read again through its type's schema, typed; throws a ZodError when it no longer fits. */
+export function channelConfigOf<T extends ChannelType>(type: T, config: unknown): ChannelConfigs[T] {
+  return (schemas[type] as z.ZodType<ChannelConfigs[T]>).parse(config);
+}
+
 /** `scheme://host/••••••` for a URL whose path or query may carry a token; the bare origin otherwise. */
 export function maskUrl(value: string): string {
   try {
@@ -118,7 +123,7 @@ export function parseChannelConfig(type: ChannelType, input: unknown, previous?:
     if (issues.length > 0) throw new z.ZodError(issues);
     candidate = merged;
   }
-  const parsed = schemas[type].parse(candidate) as Record<string, unknown>;
+  const parsed = channelConfigOf(type, candidate) as unknown as Record<string, unknown>;
   // An optional secret left empty is absent, not stored as `undefined`.
   return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined));
 }
