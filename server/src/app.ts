@@ -43,6 +43,14 @@ import { IncidentActions } from './services/incident-actions.ts';
 import { ContainerActions } from './services/container-actions.ts';
 import { Postmortems } from './services/postmortems.ts';
 import type { EngineOptions } from './domain/index.ts';
+import { SecretBox } from './paging/secrets.ts';
+import { PagingDirectory } from './paging/directory.ts';
+import { Dispatcher, type Send } from './paging/dispatcher.ts';
+import { PagingService } from './paging/service.ts';
+import { sendPage } from './paging/channels/index.ts';
+import { PagingAdmin } from './services/paging-admin.ts';
+import { pagingRoutes } from './http/routes/paging.ts';
+import { ackRoutes } from './http/routes/ack.ts';
 
 export interface AppDeps {
   store: Store;
@@ -64,6 +72,8 @@ export interface VigilApp {
   readonly realtime: RealtimeGateway;
   /** Where sources and actions hand in signals; resolves once they are stored. */
   readonly signals: IngestPipeline;
+  /** Plans and sends pages (tests wait on `paging.settled()`). */
+  readonly paging: PagingService;
   webhookToken(): Promise<WebhookToken>;
 }
 
@@ -113,6 +123,21 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     : undefined;
   if (!prometheusSource) status.set('prometheus', prometheus.url, 'disabled', 'PROMETHEUS_POLL_SECONDS=0');
 
+  // Paging: channels' secrets opened with a key kept outside the store; the dispatcher drains the
+  // outbox, the service plans pages from every committed incident change.
+  const secretBox = SecretBox.fromEnvironment({ dataDir: config.dataDir, env: config.paging.keyEnv });
+  const pagingDirectory = new PagingDirectory(deps.store, secretBox);
+  const sendContext = { allowPrivate: config.paging.allowPrivate, ...(config.paging.smtp ? { smtp: config.paging.smtp } : {}) };
+  const send: Send = (channel, message, delivery) => sendPage(channel, message, delivery, sendContext);
+  const record = (signals: Parameters<IngestPipeline['ingest']>[0]) => pipeline.ingest(signals);
+  const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, send, record, logger: log });
+  const paging = new PagingService({
+    store: deps.store, directory: pagingDirectory, dispatcher, send, record, publicUrl: config.publicUrl, logger: log,
+    servicePaused: (service, host) => maintenance.isPaused({ host, id: '', service }),
+  });
+  pipeline.onDecisions((decisions) => paging.onDecisions(decisions));
+  const pagingAdmin = new PagingAdmin({ store: deps.store, box: secretBox, directory: pagingDirectory, audit });
+
   const startup = new Startup({
     storeReady, restore: () => pipeline.start(), auth, store: deps.store, config, logger: log,
     announce: deps.announce ?? ((text: string) => process.stdout.write(text)),
@@ -143,10 +168,21 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     next();
   });
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
+  const incidentActions = new IncidentActions({ store: deps.store, sink: pipeline, audit });
+  // Before session auth: an ack link's token is its own credential.
+  api.use(ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
-  api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: new IncidentActions({ store: deps.store, sink: pipeline, audit }) }));
+  api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
+  api.use(pagingRoutes({
+    admin: pagingAdmin,
+    testChannel: (id, by) => paging.testChannel(id, by),
+    pageMe: (userId, username) => paging.pageMe(userId, username),
+    incidentPaging: (id) => paging.incidentPaging(id),
+    health: () => dispatcher.health(),
+    smtpConfigured: config.paging.smtp !== undefined,
+  }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
   api.use(postmortemRoutes(new Postmortems({
     store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
@@ -165,6 +201,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     status,
     realtime,
     signals: pipeline,
+    paging,
     ready: () => startup.done,
     webhookToken: () => startup.webhookToken(),
     listen: () => new Promise((resolve, reject) => {
@@ -172,6 +209,14 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
       docker.start();
       // The source remembers what it reported in the store: it starts once the store is there.
       startup.done.then(() => { if (!closing) prometheusSource?.start(); }, () => undefined);
+      // Pages after the engine is restored: what a previous run left pending goes out, what it missed is planned.
+      startup.done.then(async () => {
+        if (closing) return;
+        const resealed = await pagingAdmin.resealChannels();
+        if (resealed > 0) log.info({ channels: resealed, key: secretBox.keyId }, 'channel secrets sealed again with the current key');
+        await paging.start();
+      }, () => undefined)
+        .catch((err: unknown) => log.error({ err }, 'paging did not start; pages are planned again with the next incident change'));
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
         httpServer.off('error', reject);
@@ -185,6 +230,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
         dockerActions.close();
         await docker.close();
         await prometheusSource?.stop();
+        await paging.stop();
         await pipeline.stop();
         const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
         forced.unref();

@@ -39,6 +39,21 @@ const envSchema = z.object({
   QUIET_PERIOD_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   INGEST_MAX_BACKLOG: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   PROMETHEUS_POLL_SECONDS: z.coerce.number().max(300).default(5).refine((v) => v === 0 || v >= 1, { message: 'expected seconds between 1 and 300, or 0 to turn polling off' }),
+  SMTP_URL: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
+    (v) => v === undefined || /^smtps?:\/\/[^/]+/.test(v),
+    { message: 'expected smtp://user:pass@host:port (or smtps:// for TLS)' },
+  ),
+  SMTP_FROM: z.string().trim().min(3).max(200).default('Vigil <vigil@localhost>'),
+  NOTIFY_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  NOTIFY_SECRET_KEY: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
+    (v) => v === undefined || Buffer.from(v, 'base64').length === 32,
+    { message: 'expected the base64 of 32 random bytes (openssl rand -base64 32)' },
+  ),
+  NOTIFY_SECRET_KEY_PREVIOUS: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
+    (v) => v === undefined || Buffer.from(v, 'base64').length === 32,
+    { message: 'expected the base64 of 32 random bytes: the key used before NOTIFY_SECRET_KEY' },
+  ),
+  NOTIFY_KEY_FILE: z.string().trim().optional(),
   SERVICE_LABELS: z.string().default('service,job,container,instance').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .refine((names) => names.length > 0 && names.every((n) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)), { message: 'expected comma-separated Prometheus label names, e.g. service,job,container,instance' }),
   SERVICE_MAP: z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -86,6 +101,14 @@ export interface Config {
   prometheusPollMs: number;
   /** Which Prometheus/Alertmanager labels name a service (first present wins), and renames of their values. */
   serviceMapping: { labels: string[]; aliases: Record<string, string> };
+  /** Paging (API.md "Paging"): e-mail transport, whether channels may reach private addresses, where the secrets key is. */
+  paging: {
+    smtp?: { url: string; from: string };
+    smtpFrom: string;
+    allowPrivate: boolean;
+    /** The environment of the secrets key (paging/secrets.ts reads NOTIFY_SECRET_KEY, …_PREVIOUS, NOTIFY_KEY_FILE). */
+    keyEnv: { NOTIFY_SECRET_KEY?: string; NOTIFY_SECRET_KEY_PREVIOUS?: string; NOTIFY_KEY_FILE?: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -112,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const value = env[name];
-      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' ? '(hidden)' : JSON.stringify(value === undefined ? value : redactUrl(value));
+      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' || name.startsWith('NOTIFY_SECRET_KEY') ? '(hidden)' : JSON.stringify(value === undefined ? value : redactUrl(value));
       issues.push(`${name}=${shown}: ${issue.message}`);
     }
     throw new ConfigError(issues);
@@ -149,6 +172,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ingestMaxBacklog: e.INGEST_MAX_BACKLOG,
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },
+    paging: {
+      ...(e.SMTP_URL ? { smtp: { url: e.SMTP_URL, from: e.SMTP_FROM } } : {}),
+      smtpFrom: e.SMTP_FROM,
+      allowPrivate: e.NOTIFY_ALLOW_PRIVATE === 'true',
+      keyEnv: {
+        ...(e.NOTIFY_SECRET_KEY ? { NOTIFY_SECRET_KEY: e.NOTIFY_SECRET_KEY } : {}),
+        ...(e.NOTIFY_SECRET_KEY_PREVIOUS ? { NOTIFY_SECRET_KEY_PREVIOUS: e.NOTIFY_SECRET_KEY_PREVIOUS } : {}),
+        ...(e.NOTIFY_KEY_FILE ? { NOTIFY_KEY_FILE: path.resolve(cwd, e.NOTIFY_KEY_FILE) } : {}),
+      },
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createStore } from './store/index.ts';
 import { createApp } from './app.ts';
+import { SecretKeyError } from './paging/secrets.ts';
 
 let config;
 try {
@@ -17,7 +18,17 @@ try {
 
 const logger = createLogger(config.logLevel);
 const store = await createStore({ dataDir: config.dataDir, logger, ...(config.mongodbUrl ? { mongodbUrl: config.mongodbUrl } : {}) });
-const app = createApp({ store, logger }, config);
+let app;
+try {
+  app = createApp({ store, logger }, config);
+} catch (err) {
+  // A notification key that cannot be read or made (NOTIFY_SECRET_KEY, NOTIFY_KEY_FILE) is a configuration error.
+  if (err instanceof SecretKeyError) {
+    process.stderr.write(`vigil: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
 
 try {
   await app.listen();

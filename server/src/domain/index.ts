@@ -7,9 +7,9 @@ export { DEFAULT_OPTIONS, engineOptions } from './options.ts';
 export type { EngineOptions } from './options.ts';
 export { KIND } from './kinds.ts';
 export {
-  breakerOpenSignal, restartRequestedSignal, restartResultSignal, supervisionSignal, supervisorRestartSignal, userCommandSignal,
+  breakerOpenSignal, notificationSignal, restartRequestedSignal, restartResultSignal, supervisionSignal, supervisorRestartSignal, userCommandSignal,
 } from './commands.ts';
-export type { ContainerRef, IncidentRef, UserCommand } from './commands.ts';
+export type { ContainerRef, IncidentRef, NotificationKind, UserCommand } from './commands.ts';
 export { incidentAnalytics, statsResponse } from './analytics.ts';
 export type { Signal, SignalSource } from './signal.ts';
 export { formatDuration } from './time.ts';

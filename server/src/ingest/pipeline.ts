@@ -68,6 +68,7 @@ export class IngestPipeline implements SignalSink {
   /** Set when decisions could not be stored: the next commit first re-derives the engine from the store. */
   private needsRestore = true;
   private readonly listeners: SignalListener[] = [];
+  private readonly decisionListeners: Array<(decisions: readonly Decision[]) => void> = [];
   private readonly maxBacklog: number;
 
   constructor(deps: { store: Store; broadcast: Broadcaster; logger: Logger; options?: Partial<EngineOptions>; now?: () => Date; maxBacklog?: number }) {
@@ -231,6 +232,11 @@ export class IngestPipeline implements SignalSink {
     this.listeners.push(listener);
   }
 
+  /** Every commit's decisions, once stored (paging plans from the incidents they change). */
+  onDecisions(listener: (decisions: readonly Decision[]) => void): void {
+    this.decisionListeners.push(listener);
+  }
+
   private notify(signal: Signal): void {
     for (const listener of this.listeners) {
       try {
@@ -265,6 +271,13 @@ export class IngestPipeline implements SignalSink {
   }
 
   private emit(decisions: readonly Decision[]): void {
+    for (const listener of this.decisionListeners) {
+      try {
+        listener(decisions);
+      } catch (err) {
+        this.log.error({ err }, 'decision listener failed');
+      }
+    }
     for (const d of decisions) {
       switch (d.type) {
         case 'incident:upsert': this.broadcast.incidentUpsert(d.incident); break;
