@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import type { ChannelConfigs } from '../../contract/index.ts';
 import type { PageMessage } from '../message.ts';
 import { digestEntries, incidentLine, pageFacts, pageLinks, truncate, type Delivery } from './render.ts';
+import { OutboundFailed } from '../http.ts';
 import { errorOutcome, hideSecrets, type SendOutcome } from './outcome.ts';
 
 export interface EmailPage {
@@ -76,7 +77,10 @@ export async function sendEmail(smtp: { url: string; from: string }, page: Email
     if (e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
       return { delivered: false, error: hideSecrets(`the SMTP server refused the page (${e.code}): ${truncate(e.message, 200)}`, secrets), retryable: false, ms: ms() };
     }
-    return errorOutcome('the SMTP server', err, ms(), secrets);
+    // No conversation with the server at all: like an HTTP receiver that is down, worth retrying.
+    const failed = e.code !== undefined && ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'EPROTOCOL'].includes(e.code)
+      ? new OutboundFailed(e.message, e.code === 'ETIMEDOUT') : err;
+    return errorOutcome('the SMTP server', failed, ms(), secrets);
   } finally {
     transport.close();
   }
