@@ -34,7 +34,7 @@ export interface ResolvedAddress {
 /** dns.lookup with every address: the system's resolver, as any other client on the host would use. */
 export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
-const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true, order: 'verbatim' });
 
 export interface OutboundRequest {
   headers?: Record<string, string>;
@@ -56,8 +56,8 @@ export interface OutboundResponse {
   ms: number;
 }
 
-/** The address a URL's host goes to, judged; throws OutboundRefused naming the host (never the path). */
-export async function checkedAddress(url: URL, allowPrivate: boolean, resolve: Resolve = systemResolve): Promise<ResolvedAddress> {
+/** The addresses a URL's host goes to, each judged; throws OutboundRefused naming the host (never the path). */
+export async function checkedAddresses(url: URL, allowPrivate: boolean, resolve: Resolve = systemResolve): Promise<ResolvedAddress[]> {
   // WHATWG URL keeps IPv6 literals in brackets.
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (hostname === '') throw new OutboundRefused('the URL names no host');
@@ -76,14 +76,19 @@ export async function checkedAddress(url: URL, allowPrivate: boolean, resolve: R
       throw new OutboundRefused(address === hostname ? `${hostname} is ${judged.why}` : `${hostname} resolves to ${address}: ${judged.why}`);
     }
   }
-  return addresses[0] as ResolvedAddress;
+  return addresses;
 }
 
-/** A `lookup` for http.request that answers the judged address and asks no resolver. */
-function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
+/**
+ * A `lookup` for http.request that answers the judged addresses and asks no resolver. All of them
+ * when asked for all (Node then tries each in turn: `localhost` as ::1 and 127.0.0.1 reaches a
+ * receiver listening on either), else the first.
+ */
+function pinnedLookup(pinned: ResolvedAddress[]): LookupFunction {
+  const [first] = pinned;
   return (_hostname, options, callback) => {
-    if (options.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
-    else callback(null, pinned.address, pinned.family);
+    if (options.all) callback(null, pinned.map(({ address, family }) => ({ address, family })));
+    else if (first !== undefined) callback(null, first.address, first.family);
   };
 }
 
@@ -115,7 +120,7 @@ export async function postOutbound(url: string | URL, request: OutboundRequest):
 
   const deadline = AbortSignal.timeout(timeoutMs);
   const pinned = await Promise.race([
-    checkedAddress(target, request.allowPrivate, request.resolve),
+    checkedAddresses(target, request.allowPrivate, request.resolve),
     new Promise<never>((_resolve, reject) => {
       deadline.addEventListener('abort', () => reject(new OutboundFailed(`no answer within ${timeoutMs} ms (resolving ${target.hostname})`, true)), { once: true });
     }),

@@ -101,6 +101,14 @@ describe('postOutbound', () => {
     expect(receiver.requests[0]?.headers.host).toBe(`rebind.attacker.test:${receiver.port}`);
   });
 
+  test('a name with several checked addresses reaches the one that listens; localhost through the system resolver', async () => {
+    const twoFamilies: Resolve = async () => [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }];
+    expect(await postOutbound(`http://both.test:${receiver.port}/a`, { body: '', allowPrivate: true, resolve: twoFamilies })).toMatchObject({ status: 200 });
+    expect(await postOutbound(`http://localhost:${receiver.port}/b`, { body: '', allowPrivate: true })).toMatchObject({ status: 200 });
+    await expect(postOutbound(`http://localhost:${receiver.port}/c`, { body: '', allowPrivate: false })).rejects.toThrow(/localhost resolves to .*loopback/);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/a', '/b']);
+  });
+
   test('other schemes are refused; redirects are answers, not followed; a large answer is cut at 16 kB', async () => {
     await expect(postOutbound('ftp://127.0.0.1/x', { body: '', allowPrivate: true })).rejects.toThrow(/only http and https/);
     await expect(postOutbound('file:///etc/passwd', { body: '', allowPrivate: true })).rejects.toThrow(OutboundRefused);
