@@ -126,8 +126,8 @@ function renderDigest(given: readonly Incident[], base: string, extras: Pick<Pag
   const more = n > DIGEST_LINES ? [`… and ${n - DIGEST_LINES} more: ${base}/`] : [];
   return {
     event: 'digest',
-    title: clip(`${sev(severity)} ${n} incidents opened on ${names(hosts)}: ${first.title}${n > 1 ? ` and ${n - 1} more` : ''}`, MAX_TITLE),
-    text: lines([`${n} incidents opened since ${when(first.openedAt)}:`, ...listed, ...more]),
+    title: clip(`${sev(severity)} ${n} ${n === 1 ? 'incident' : 'incidents'} opened on ${names(hosts)}: ${first.title}${n > 1 ? ` and ${n - 1} more` : ''}`, MAX_TITLE),
+    text: lines([`${n} ${n === 1 ? 'incident' : 'incidents'} opened since ${when(first.openedAt)}:`, ...listed, ...more]),
     severity,
     incident: paged(first, base),
     incidents: incidents.slice(0, MAX_DIGEST_LISTED).map((i) => paged(i, base)),
