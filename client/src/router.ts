@@ -17,6 +17,8 @@ const StatusPage = () => import('./pages/StatusPage.vue');
 const PostmortemPage = () => import('./pages/PostmortemPage.vue');
 // Admin only; non-admins who open it get a calm "admins only" page from the page itself.
 const AdminPage = () => import('./pages/AdminPage.vue');
+// Everyone's own settings (contact methods for pages), linked from the name in the header.
+const AccountPage = () => import('./pages/AccountPage.vue');
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -42,6 +44,7 @@ export function createAppRouter(pinia: Pinia): Router {
           { path: 'containers', name: 'containers', component: ContainersPage, meta: { title: 'Containers' } },
           { path: 'status', name: 'status', component: StatusPage, meta: { title: 'Status' } },
           { path: 'admin', name: 'admin', component: AdminPage, meta: { title: 'Admin' } },
+          { path: 'account', name: 'account', component: AccountPage, meta: { title: 'Your account' } },
           { path: ':pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { title: 'Not found' } },
         ],
       },

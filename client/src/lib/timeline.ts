@@ -45,8 +45,24 @@ const SOURCE_LABELS: Record<EntrySource, string> = {
   system: 'Vigil',
 };
 
+/** Icons beyond the sources: `paging` for the pages Vigil sent (see entryIcon). */
+const ICON_LABELS: Readonly<Record<string, string>> = { ...SOURCE_LABELS, paging: 'Paging' };
+
 export function entrySourceLabel(source: string): string {
-  return SOURCE_LABELS[source as EntrySource] ?? source;
+  return ICON_LABELS[source] ?? source;
+}
+
+/** Paging's entries: a page sent (`notification.sent`), an escalation, a delivery that failed for good. */
+export function isNotificationEntry(e: Pick<TimelineEntry, 'kind'>): boolean {
+  return e.kind.startsWith('notification.');
+}
+
+/**
+ * The icon an entry is drawn with: its source's, except paging's entries (source `system`), which
+ * get their own so a reader sees at a glance who was woken among Vigil's other lines.
+ */
+export function entryIcon(e: Pick<TimelineEntry, 'source' | 'kind'>): string {
+  return isNotificationEntry(e) ? 'paging' : e.source;
 }
 
 /** A person did this (acknowledge, note, resolve, restart): it stands out from machine signals. */

@@ -22,7 +22,7 @@ export function signInAs(role: Role): void {
 }
 
 export function mountIn<C extends Component>(component: C, options: ComponentMountingOptions<C> = {}) {
-  return mount(component, { ...options, attachTo: document.body, global: { ...options.global, plugins: [pinia] } });
+  return mount(component, { ...options, attachTo: document.body, global: { ...options.global, plugins: [...(options.global?.plugins ?? []), pinia] } });
 }
 
 export function mountAs<C extends Component>(role: Role, component: C, options: ComponentMountingOptions<C> = {}) {
