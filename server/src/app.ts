@@ -130,9 +130,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const sendContext = { allowPrivate: config.paging.allowPrivate, ...(config.paging.smtp ? { smtp: config.paging.smtp } : {}) };
   const send: Send = (channel, message, delivery) => sendPage(channel, message, delivery, sendContext);
   const record = (signals: Parameters<IngestPipeline['ingest']>[0]) => pipeline.ingest(signals);
-  const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, send, record, logger: log });
+  const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, box: secretBox, send, record, logger: log });
   const paging = new PagingService({
-    store: deps.store, directory: pagingDirectory, dispatcher, send, record, publicUrl: config.publicUrl, logger: log,
+    store: deps.store, directory: pagingDirectory, box: secretBox, dispatcher, send, record, publicUrl: config.publicUrl, logger: log,
     servicePaused: (service, host) => maintenance.isPaused({ host, id: '', service }),
   });
   pipeline.onDecisions((decisions) => paging.onDecisions(decisions));

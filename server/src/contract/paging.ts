@@ -36,6 +36,9 @@ export interface NotificationChannel {
 /** `POST /api/notification-channels/:id/test` and "page me now". */
 export interface TestSendResult {
   delivered: boolean;
+  /** "Page me now": the channel the test went through, and which contact method it used. */
+  channelName?: string;
+  method?: 'email' | 'ntfy' | 'telegram';
   /** The receiver's HTTP status (SMTP: 250 on acceptance). */
   status?: number;
   error?: string;
@@ -125,8 +128,9 @@ export interface DeliveryView {
   event: PageEvent;
   channelId: string;
   channelName: string;
-  /** The person paged, when the target was a user or a schedule's on-call. */
+  /** The person paged, when the target was a user or a schedule's on-call, and their username. */
   userId?: string;
+  userName?: string;
   step?: number;
   state: DeliveryState;
   attempts: number;
@@ -142,10 +146,11 @@ export interface IncidentPaging {
   policyId?: string;
   /** When the next escalation step pages unless someone acknowledges first. */
   nextStepAt?: string;
+  /** That step's index, counting from 0 (the first step, which pages at once, is 0). */
   nextStep?: number;
 }
 
 /** `GET /api/paging/health`: the banner's source. */
 export interface PagingHealth {
-  failing: Array<{ channelId: string; channelName: string; error: string; since: string }>;
+  failing: Array<{ channelId: string; channelName: string; channelType?: ChannelType; error: string; since: string }>;
 }

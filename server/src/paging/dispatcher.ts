@@ -11,6 +11,7 @@ import type { OutboxRecord, Store } from '../store/types.ts';
 import type { SendOutcome } from './channels/index.ts';
 import type { OpenChannel, PagingDirectory } from './directory.ts';
 import type { PageMessage } from './message.ts';
+import type { SecretBox } from './secrets.ts';
 
 export const MAX_ATTEMPTS = 10;
 const FIRST_RETRY_MS = 2_000;
@@ -37,11 +38,31 @@ export function retryDelayMs(attempts: number, retryAfterMs?: number): number {
   return Math.min(MAX_RETRY_MS, Math.max(backoff, retryAfterMs ?? 0));
 }
 
+const ACK_PLACE = 'outbox.message.ackUrl';
+
+/**
+ * A queued page with its ack link sealed: the link's token acknowledges as the person paged, so it
+ * is kept in the store like a channel secret (only its hash is in clear, for the lookup).
+ */
+export function sealAckLink(record: OutboxRecord, box: SecretBox): OutboxRecord {
+  const ackUrl = record.message['ackUrl'];
+  if (typeof ackUrl !== 'string') return record;
+  return { ...record, message: { ...record.message, ackUrl: box.sealText(ackUrl, ACK_PLACE) } };
+}
+
+function openAckLink(message: Record<string, unknown>, box: SecretBox): PageMessage {
+  const ackUrl = message['ackUrl'];
+  if (typeof ackUrl !== 'string') return message as unknown as PageMessage;
+  return { ...message, ackUrl: box.openText(ackUrl, ACK_PLACE) } as unknown as PageMessage;
+}
+
 export type Send = (channel: OpenChannel, message: PageMessage, delivery: { id: string; attempt: number; sentAt: string; to?: string }) => Promise<SendOutcome>;
 
 export interface DispatcherDeps {
   store: Store;
   directory: PagingDirectory;
+  /** Opens the sealed ack links of queued pages. */
+  box: SecretBox;
   send: Send;
   /** Stores signals (IngestPipeline.ingest): the timeline entries of outcomes. */
   record: (signals: Signal[]) => Promise<unknown>;
@@ -51,6 +72,7 @@ export interface DispatcherDeps {
 
 interface Failing {
   channelName: string;
+  channelType?: ChannelType;
   error: string;
   since: string;
 }
@@ -99,7 +121,7 @@ export class Dispatcher {
     for (const channel of snapshot.channels.values()) {
       const [last] = await this.deps.store.outbox.recentForChannel(channel.id, 1);
       if (last && (last.state === 'failed' || (last.state === 'pending' && last.lastError !== undefined))) {
-        this.failing.set(channel.id, { channelName: channel.name, error: last.lastError ?? 'not delivered', since: last.createdAt });
+        this.failing.set(channel.id, { channelName: channel.name, channelType: channel.type, error: last.lastError ?? 'not delivered', since: last.createdAt });
       }
     }
     this.started = true;
@@ -195,7 +217,7 @@ export class Dispatcher {
       const to = addressFor(channel.type, record.userId === undefined ? undefined : contacts[record.userId]);
       let outcome: SendOutcome;
       try {
-        outcome = await this.deps.send(channel, record.message as unknown as PageMessage, {
+        outcome = await this.deps.send(channel, openAckLink(record.message, this.deps.box), {
           id: record.id, attempt: record.attempts + 1, sentAt: this.now().toISOString(), ...(to === undefined ? {} : { to }),
         });
       } catch (err) {
@@ -223,7 +245,7 @@ export class Dispatcher {
     const last = !outcome.retryable || attempts >= MAX_ATTEMPTS;
     if (channel) {
       const previous = this.failing.get(record.channelId);
-      this.failing.set(record.channelId, { channelName: channel.name, error, since: previous?.since ?? at.toISOString() });
+      this.failing.set(record.channelId, { channelName: channel.name, channelType: channel.type, error, since: previous?.since ?? at.toISOString() });
     }
     if (!last) {
       const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, outcome.delivered ? undefined : outcome.retryAfterMs)).toISOString();

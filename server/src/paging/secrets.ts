@@ -126,14 +126,28 @@ export class SecretBox {
     for (const field of SECRET_FIELDS[type]) {
       const value = sealed[field];
       if (typeof value !== 'string' || value.startsWith(PREFIX)) continue;
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', this.current.bytes, iv, { authTagLength: TAG_BYTES });
       // Bound to its place: a value copied into another field or channel type does not open.
-      cipher.setAAD(Buffer.from(`${type}.${field}`));
-      const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-      sealed[field] = `${PREFIX}${this.current.id}:${iv.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}:${ciphertext.toString('base64url')}`;
+      sealed[field] = this.sealValue(value, `${type}.${field}`);
     }
     return sealed;
+  }
+
+  /** Any other secret text kept in the store (an ack link inside a queued page), bound to `place`. */
+  sealText(value: string, place: string): string {
+    return value.startsWith(PREFIX) ? value : this.sealValue(value, place);
+  }
+
+  /** Text sealed with sealText (plain text is given back as it is); throws SecretKeyError when it does not open. */
+  openText(value: string, place: string): string {
+    return value.startsWith(PREFIX) ? this.openValue(value, place) : value;
+  }
+
+  private sealValue(value: string, place: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.current.bytes, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(place));
+    const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    return `${PREFIX}${this.current.id}:${iv.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}:${ciphertext.toString('base64url')}`;
   }
 
   /** `config` with its secret fields in plain text; throws SecretKeyError when a value does not open. */

@@ -10,7 +10,9 @@ import type { Logger } from '../logger.ts';
 import type { OutboxRecord, Store } from '../store/types.ts';
 import { newAckToken } from './ack.ts';
 import type { Dispatcher, Send } from './dispatcher.ts';
-import { addressFor } from './dispatcher.ts';
+import { addressFor, sealAckLink } from './dispatcher.ts';
+import type { SecretBox } from './secrets.ts';
+import { serviceMatches } from './policy-config.ts';
 import type { PagingDirectory, PagingSnapshot } from './directory.ts';
 import type { PageMessage } from './message.ts';
 import { buildDigest, DIGEST_WINDOW_MS, plan, recipientKey } from './planner.ts';
@@ -23,6 +25,8 @@ const RECORDS_PER_INCIDENT = 500;
 export interface PagingServiceDeps {
   store: Store;
   directory: PagingDirectory;
+  /** Seals the ack links of queued pages. */
+  box: SecretBox;
   dispatcher: Dispatcher;
   send: Send;
   /** Stores signals (IngestPipeline.ingest): escalation entries. */
@@ -122,7 +126,7 @@ export class PagingService {
     ]);
     const inMaintenance = this.deps.servicePaused(incident.service, incident.host)
       || snapshot.maintenance.some((w) => w.start <= now.toISOString() && now.toISOString() < w.end
-        && w.services.some((s) => s === '*' || s === incident.service));
+        && serviceMatches(w.services, incident.service));
     const result = plan({
       now, incident, timeline, policies: snapshot.policies, schedules: snapshot.schedules, contacts: snapshot.contacts,
       users: snapshot.users, channels: [...snapshot.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
@@ -131,7 +135,7 @@ export class PagingService {
     });
     if (result.cancel.length > 0) await this.deps.store.outbox.cancelPending(incident.id, result.cancel);
     if (result.enqueue.length > 0) {
-      const fresh = await this.deps.store.outbox.enqueue(result.enqueue);
+      const fresh = await this.deps.store.outbox.enqueue(result.enqueue.map((r) => sealAckLink(r, this.deps.box)));
       for (const r of fresh) if (r.event === 'incident.opened') this.lastOpened.set(recipientKey(r), r.createdAt);
       await this.recordEscalations(incident, fresh, snapshot);
       if (fresh.length > 0) this.deps.dispatcher.kick();
@@ -198,7 +202,7 @@ export class PagingService {
           channelId: digest.channelId, ...(digest.userId === undefined ? {} : { userId: digest.userId }),
           incidents, now: this.now(), publicUrl: this.deps.publicUrl, newAckToken,
         });
-        const fresh = await this.deps.store.outbox.enqueue([record]);
+        const fresh = await this.deps.store.outbox.enqueue([sealAckLink(record, this.deps.box)]);
         if (fresh.length > 0) {
           this.lastOpened.set(key, record.createdAt);
           this.deps.dispatcher.kick();
@@ -236,7 +240,7 @@ export class PagingService {
       deliveries: records.map((r) => ({
         id: r.id, incidentIds: r.incidentIds, event: r.event, channelId: r.channelId,
         channelName: snapshot.channels.get(r.channelId)?.name ?? '(deleted channel)',
-        ...(r.userId === undefined ? {} : { userId: r.userId }),
+        ...(r.userId === undefined ? {} : { userId: r.userId, userName: snapshot.users[r.userId]?.username ?? r.userId }),
         ...(r.step === undefined ? {} : { step: r.step }),
         state: r.state, attempts: r.attempts, createdAt: r.createdAt,
         ...(r.deliveredAt === undefined ? {} : { deliveredAt: r.deliveredAt }),
@@ -265,10 +269,10 @@ export class PagingService {
       if (to === undefined) continue;
       const channel = [...snapshot.channels.values()].find((c) => c.type === type);
       if (!channel) {
-        results.push({ delivered: false, error: `you have a ${type} contact but there is no ${type} channel to send it through; ask an admin to add one`, ms: 0 });
+        results.push({ delivered: false, method: type, error: `you have a ${type} contact but there is no ${type} channel to send it through; ask an admin to add one`, ms: 0 });
         continue;
       }
-      results.push(await this.sendTest(channel, username, to));
+      results.push({ ...await this.sendTest(channel, username, to), channelName: channel.name, method: type });
     }
     if (results.length === 0) results.push({ delivered: false, error: 'you have no contact method that Vigil can page (e-mail, ntfy topic, Telegram chat id); add one first', ms: 0 });
     return results;

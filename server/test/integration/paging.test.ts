@@ -230,7 +230,9 @@ describe('delivery', () => {
 });
 
 describe('what an admin sees and may do', () => {
-  test('secrets are never returned, and are not in the store in clear', async () => {
+  test('secrets are never returned, and neither they nor ack links are in the store in clear', async () => {
+    const ackTokens = first.requests.map(json).map((p) => String(p['ackUrl'] ?? '')).filter((u) => u !== '').map((u) => u.split('/').pop() ?? '');
+    expect(ackTokens.length).toBeGreaterThan(0);
     const list = await admin.request('GET', '/api/notification-channels');
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain(SECRET);
@@ -238,7 +240,10 @@ describe('what an admin sees and may do', () => {
     expect(hook?.config['secret']).toBe('••••••');
     for (const file of fs.readdirSync(vigil.dataDir)) {
       const full = path.join(vigil.dataDir, file);
-      if (fs.statSync(full).isFile()) expect(fs.readFileSync(full).includes(SECRET), file).toBe(false);
+      if (!fs.statSync(full).isFile()) continue;
+      const bytes = fs.readFileSync(full);
+      expect(bytes.includes(SECRET), file).toBe(false);
+      for (const token of ackTokens) expect(bytes.includes(token), `${file} holds an ack token`).toBe(false);
     }
   });
 

@@ -6,6 +6,7 @@ import { CHANNEL_TYPES } from '../../contract/index.ts';
 import type { IncidentPaging, PagingHealth, TestSendResult } from '../../contract/index.ts';
 import type { PagingAdmin } from '../../services/paging-admin.ts';
 import { parseChannelConfig } from '../../paging/channel-config.ts';
+import { ScheduleError } from '../../paging/schedule.ts';
 import { contactsInput, maintenanceInput, policyInput, scheduleInput } from '../../paging/policy-config.ts';
 import { HttpError, parseBody, parseQuery } from '../errors.ts';
 import { auditContext, principalOf, requireRole } from '../auth-middleware.ts';
@@ -130,7 +131,12 @@ export function pagingRoutes(o: PagingRouteOptions): Router {
   });
   r.get('/schedules/:id/on-call', viewer, async (req, res) => {
     const q = parseQuery(onCallQuery, req.query);
-    res.json(await o.admin.onCall(idParam(req), q.at === undefined ? new Date() : new Date(q.at), q.days));
+    try {
+      res.json(await o.admin.onCall(idParam(req), q.at === undefined ? new Date() : new Date(q.at), q.days));
+    } catch (err) {
+      if (err instanceof ScheduleError) throw new HttpError(400, 'invalid_query', `Invalid query — ${err.field}: ${err.message}`, [{ path: [err.field], message: err.message }]);
+      throw err;
+    }
   });
 
   // ---- maintenance windows
