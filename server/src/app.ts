@@ -148,7 +148,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders());
   app.use(requestMetrics(metrics));
-  // Before every route: a page from a foreign origin may not act with a visitor's session cookie.
+  // An ack link's token is its own credential and no session is used, so the Origin check (about
+  // sessions) does not apply: the confirmation page's form posts with `Origin: null` under the
+  // no-referrer policy.
+  const incidentActions = new IncidentActions({ store: deps.store, sink: pipeline, audit });
+  app.use('/api', ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
+  // Before every other route: a page from a foreign origin may not act with a visitor's session cookie.
   app.use(originCheck(origins));
   app.use(healthRoutes(storeLife, status, metrics, () => startup.state === 'done'));
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
@@ -168,9 +173,6 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     next();
   });
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
-  const incidentActions = new IncidentActions({ store: deps.store, sink: pipeline, audit });
-  // Before session auth: an ack link's token is its own credential.
-  api.use(ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
   api.use(authenticate(auth));
   api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
