@@ -4,10 +4,8 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, CursorDoc, IncidentAliasDoc, IncidentDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
-import type { ConfigDocument } from './configs.ts';
-import type { OutboxDoc } from './outbox.ts';
 
 export interface Collections {
   signals: Collection<SignalDoc>;

@@ -10,18 +10,9 @@ import { isPlainObject } from '../records.ts';
 import { CONFIG_LIST_LIMIT } from '../types.ts';
 import type { ConfigDoc, ConfigKind, ConfigRepository, SaveResult } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
+import type { ConfigDocument } from './documents.ts';
 import { insertedOnce } from './collections.ts';
 
-export interface ConfigDocument {
-  /** JSON of [kind, id, version]. */
-  _id: string;
-  kind: ConfigKind;
-  id: string;
-  version: number;
-  /** JSON text. */
-  body: string;
-  updatedAt: string;
-}
 
 /**
  * How many version documents `list` reads to find the first CONFIG_LIST_LIMIT ids: twice as many,

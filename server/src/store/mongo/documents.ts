@@ -1,9 +1,9 @@
 // The shape of each MongoDB document, and the mapping between documents and store records.
 // Records never carry `_id`; documents use it for the record's natural id.
-import type { Incident, TimelineEntry } from '../../contract/index.ts';
+import type { DeliveryState, Incident, PageEvent, TimelineEntry } from '../../contract/index.ts';
 import type { Signal } from '../../domain/signal.ts';
 import { attributesFromJsonText, definedOnly, fromJsonText, toJsonText } from '../records.ts';
-import type { ApiTokenRecord, AuditRecord, PostmortemVersion, SessionRecord, UserRecord } from '../types.ts';
+import type { ApiTokenRecord, AuditRecord, ConfigKind, PostmortemVersion, SessionRecord, UserRecord } from '../types.ts';
 import { usernameKey } from '../usernames.ts';
 
 export interface SignalDoc {
@@ -274,4 +274,38 @@ export function docToAudit(doc: AuditDoc): AuditRecord {
     ...definedOnly({ target: doc.target, ip: doc.ip, detail: fromJsonText(doc.detail) }),
     outcome: doc.outcome,
   };
+}
+
+/** A version of a paging config document (configs.ts): each version its own document, the newest wins. */
+export interface ConfigDocument {
+  /** JSON of [kind, id, version]. */
+  _id: string;
+  kind: ConfigKind;
+  id: string;
+  version: number;
+  /** JSON text. */
+  body: string;
+  updatedAt: string;
+}
+
+/** One queued page (outbox.ts). */
+export interface OutboxDoc {
+  _id: string;
+  channelId: string;
+  userId?: string;
+  incidentIds: string[];
+  event: PageEvent;
+  step?: number;
+  /** JSON text: see records.ts toJsonText. */
+  message: string;
+  state: DeliveryState;
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  deliveredAt?: string;
+  lastError?: string;
+  lastStatus?: number;
+  /** Absent unless the page carries an ack link: the unique index is sparse. */
+  ackTokenHash?: string;
+  ackExpiresAt?: string;
 }

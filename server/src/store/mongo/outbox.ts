@@ -1,34 +1,15 @@
 // The paging outbox on MongoDB: one document per message to one channel, written before any attempt
 // to send it (paging/README.md). `incidentIds` is an array (a digest names several incidents), so
 // one multikey index finds an incident's pages.
-import type { DeliveryState, PageEvent } from '../../contract/index.ts';
+import type { PageEvent } from '../../contract/index.ts';
 import { CONFLICTS } from '../conflicts.ts';
 import { definedOnly, isPlainObject, pageLimit } from '../records.ts';
 import type { OutboxRecord, OutboxRepository, OutboxUpdate } from '../types.ts';
 import { StoreConflictError } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
+import type { OutboxDoc } from './documents.ts';
 import { insertNew } from './collections.ts';
 
-export interface OutboxDoc {
-  _id: string;
-  channelId: string;
-  userId?: string;
-  incidentIds: string[];
-  event: PageEvent;
-  step?: number;
-  /** JSON text: see records.ts toJsonText. */
-  message: string;
-  state: DeliveryState;
-  attempts: number;
-  createdAt: string;
-  nextAttemptAt: string;
-  deliveredAt?: string;
-  lastError?: string;
-  lastStatus?: number;
-  /** Absent unless the page carries an ack link: the unique index is sparse. */
-  ackTokenHash?: string;
-  ackExpiresAt?: string;
-}
 
 function recordToDoc(record: OutboxRecord): OutboxDoc {
   return {
