@@ -2,6 +2,7 @@
 // page, stores it in the outbox and wakes the dispatcher; wakes itself for the next escalation step
 // and at the end of each digest window. Everything it decides can be decided again from the store
 // (paging/README.md), so a restart plans every active incident once more and sends only what is missing.
+import { ApiFailure, notFound } from '../contract/index.ts';
 import type { Incident, IncidentPaging, TestSendResult } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import { KIND, notificationSignal } from '../domain/index.ts';
@@ -255,7 +256,11 @@ export class PagingService {
   async testChannel(channelId: string, by: string): Promise<TestSendResult> {
     const snapshot = await this.deps.directory.snapshot();
     const channel = snapshot.channels.get(channelId);
-    if (!channel) return { delivered: false, error: `no channel ${channelId}`, ms: 0 };
+    if (!channel) {
+      const unreadable = snapshot.unreadable.find((u) => u.channelId === channelId);
+      if (unreadable) return { delivered: false, error: unreadable.error, ms: 0 };
+      throw notFound(`Notification channel ${channelId}`);
+    }
     return this.sendTest(channel, by);
   }
 
@@ -274,7 +279,9 @@ export class PagingService {
       }
       results.push({ ...await this.sendTest(channel, username, to), channelName: channel.name, method: type });
     }
-    if (results.length === 0) results.push({ delivered: false, error: 'you have no contact method that Vigil can page (e-mail, ntfy topic, Telegram chat id); add one first', ms: 0 });
+    if (results.length === 0) {
+      throw new ApiFailure(400, 'no_contact_methods', 'You have no contact method Vigil can page (e-mail, ntfy topic, Telegram chat id): add one under Your account, then try again.');
+    }
     return results;
   }
 

@@ -99,6 +99,46 @@ function invalidWebhook(): fc.Arbitrary<unknown> {
   );
 }
 
+// ---- paging's bodies --------------------------------------------------------------------------
+
+const never = (...values: unknown[]) => fc.constantFrom(...values);
+const CHANNEL_TYPES = ['webhook', 'slack', 'teams', 'discord', 'mattermost', 'telegram', 'ntfy', 'email'];
+const channelFields: Record<string, FieldSpec> = {
+  name: str(1, 100),
+  type: { valid: fc.constantFrom('webhook', 'slack'), invalid: notOneOf(CHANNEL_TYPES), required: true },
+  config: {
+    // Valid settings name a closed port: nothing answers, but nothing is refused for its shape either.
+    valid: fc.constant({ url: 'http://127.0.0.1:9/hook' }),
+    invalid: fc.oneof(never('x', 1, null, true, [], [{ url: 'http://127.0.0.1:9/' }]), never({}, { url: 'ftp://127.0.0.1/x' }, { url: 'javascript:alert(1)' }, { url: 1 })),
+    required: true,
+  },
+};
+const policyFields: Record<string, FieldSpec> = {
+  name: str(1, 100),
+  services: { valid: fc.constant(['*']), invalid: never([], '*', null, 1, [''], [1], ['\u0001x']), required: true },
+  // A step that names a channel nobody made is refused too (400 naming it).
+  steps: { valid: fc.constant([{ afterSeconds: 0, targets: [{ channelId: 'ch_nobody' }] }]), invalid: never([], null, 'x', [{}], [{ afterSeconds: -1, targets: [{ channelId: 'a' }] }], [{ afterSeconds: 0, targets: [] }]), required: true },
+  repeat: { valid: fc.nat(10), invalid: never(-1, 11, 1.5, '2', null, true), required: false },
+};
+const scheduleFields: Record<string, FieldSpec> = {
+  name: str(1, 100),
+  timeZone: { valid: fc.constant('UTC'), invalid: never('Mars/Base', '', 1, null, '+01:00', 'Europe/Berlin/x'), required: true },
+  rotations: { valid: fc.constant([{ users: ['u_nobody'], handoffAt: '2026-12-07T09:00', shiftHours: 24 }]), invalid: never('x', [{}], null, [{ users: [], handoffAt: 'monday', shiftHours: 0 }]), required: false },
+  overrides: { valid: fc.constant([]), invalid: never('x', [{}], null, [{ userId: 'u', start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' }]), required: false },
+};
+const windowFields: Record<string, FieldSpec> = {
+  services: { valid: fc.constant(['web']), invalid: never([], 'web', null, [1], ['']), required: true },
+  start: { valid: fc.constant('2026-01-01T00:00:00Z'), invalid: never('yesterday', 1, null, '2026-13-01T00:00:00Z'), required: true },
+  end: { valid: fc.constant('2026-01-02T00:00:00Z'), invalid: never('tomorrow', 1, null, '2025-01-01T00:00:00Z'), required: true },
+  reason: { valid: fc.constant('drill'), invalid: fc.oneof(longer(500), never(1, true, [])), required: false },
+};
+const contactFields: Record<string, FieldSpec> = {
+  email: { valid: fc.constant('a@example.com'), invalid: never('not-an-email', 5, true, 'a@', '<a@b.c>'), required: false },
+  ntfyTopic: { valid: fc.constant('vigil-me'), invalid: never('has space', 'x'.repeat(65), 5, 'a/b'), required: false },
+  telegramChatId: { valid: fc.constant('123456'), invalid: never('abc', 1.5, true, '12 34'), required: false },
+  slackMemberId: { valid: fc.constant('U012AB3CD'), invalid: never('alice', 'u012', 5, '@U012AB3CD'), required: false },
+};
+
 // ---- the routes ---------------------------------------------------------------------------------
 
 interface Target {
@@ -151,6 +191,23 @@ function targets(): Target[] {
       body: invalidObject({ paused: bool, scope: { valid: fc.constantFrom('container', 'service'), invalid: notOneOf(['container', 'service']).filter((v) => v !== undefined), required: false } }),
     },
     { method: 'POST', declared: '/api/webhooks/alertmanager', path: p('/api/webhooks/alertmanager'), body: invalidWebhook(), auth: 'webhook', limit: WEBHOOK_LIMIT },
+    // Paging (the ids name nothing; every body is invalid in at least one field).
+    { method: 'POST', declared: '/api/notification-channels', path: p('/api/notification-channels'), body: invalidObject(channelFields), auth: 'api', limit: API_LIMIT },
+    { method: 'PATCH', declared: '/api/notification-channels/:id', path: unknownId.map((id) => `/api/notification-channels/${id}`), body: invalidObject(channelFields), auth: 'api', limit: API_LIMIT },
+    { method: 'DELETE', declared: '/api/notification-channels/:id', path: unknownId.map((id) => `/api/notification-channels/${id}`), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/notification-channels/:id/test', path: unknownId.map((id) => `/api/notification-channels/${id}/test`), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/escalation-policies', path: p('/api/escalation-policies'), body: invalidObject(policyFields), auth: 'api', limit: API_LIMIT },
+    { method: 'PUT', declared: '/api/escalation-policies/:id', path: unknownId.map((id) => `/api/escalation-policies/${id}`), body: invalidObject(policyFields), auth: 'api', limit: API_LIMIT },
+    { method: 'DELETE', declared: '/api/escalation-policies/:id', path: unknownId.map((id) => `/api/escalation-policies/${id}`), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/schedules', path: p('/api/schedules'), body: invalidObject(scheduleFields), auth: 'api', limit: API_LIMIT },
+    { method: 'PUT', declared: '/api/schedules/:id', path: unknownId.map((id) => `/api/schedules/${id}`), body: invalidObject(scheduleFields), auth: 'api', limit: API_LIMIT },
+    { method: 'DELETE', declared: '/api/schedules/:id', path: unknownId.map((id) => `/api/schedules/${id}`), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/maintenance-windows', path: p('/api/maintenance-windows'), body: invalidObject(windowFields), auth: 'api', limit: API_LIMIT },
+    { method: 'DELETE', declared: '/api/maintenance-windows/:id', path: unknownId.map((id) => `/api/maintenance-windows/${id}`), auth: 'api', limit: API_LIMIT },
+    { method: 'PUT', declared: '/api/me/contacts', path: p('/api/me/contacts'), body: invalidObject(contactFields), auth: 'api', limit: API_LIMIT },
+    // The admin has no contact method: 400 no_contact_methods (a token: 400 not_a_person).
+    { method: 'POST', declared: '/api/me/page-test', path: p('/api/me/page-test'), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/ack/:token', path: unknownId.map((t) => `/api/ack/${t}`), auth: 'none', limit: API_LIMIT },
   ];
 }
 

@@ -148,6 +148,8 @@ describe('paging through webhook channels', () => {
     expect(after.body.acknowledgedBy).toBe('ack-link');
 
     await expect.poll(() => forService(first, service).some((p) => p['event'] === 'incident.acknowledged'), { timeout: 10_000 }).toBe(true);
+    const audit = await admin.request('GET', '/api/audit?limit=50');
+    expect(audit.body.items.find((r: { action: string }) => r.action === 'paging.ack_link')).toMatchObject({ actor: 'ack-link', outcome: 'ok' });
     // A link for a resolved incident no longer works, with a page that says what to do.
     expect((await admin.send('POST', `/api/incidents/${incident.id}/resolve`, { reason: 'fixed' })).status).toBe(200);
     const gone = await fetch(`${vigil.url}${ackPath}`, { headers: { accept: 'text/html' } });

@@ -271,6 +271,11 @@ describe('audit log', () => {
     'POST /api/containers/:id/supervision': 'security-socket-proxy.test.ts',
     // Alertmanager is a source, not a person: what it sent is stored as signals with their source.
     'POST /api/webhooks/alertmanager': 'not audited: a source, its signals are the record',
+    // Sending a test message changes nothing stored.
+    'POST /api/notification-channels/:id/test': 'not audited: sends a test message, stores nothing',
+    'POST /api/me/page-test': 'not audited: sends test messages, stores nothing',
+    // The ack link acts as the person paged, not as a signed-in caller: paging.test.ts checks its record.
+    'POST /api/ack/:token': 'paging.test.ts',
   };
 
   test('every state-changing route writes who, what, when and from where', async () => {
@@ -284,6 +289,7 @@ describe('audit log', () => {
     const incidentId = (await c.request('GET', '/api/incidents?status=all')).body.items[0].id;
     const user = await c.send('POST', '/api/users', { username: 'audited', password: 'audited-password-1', role: 'viewer' });
     const token = await c.send('POST', '/api/tokens', { name: 'audited-token', role: 'viewer' });
+    const paging = { channel: '', policy: '', schedule: '', window: '' };
     const steps: Array<[string, () => Promise<{ status: number }>, string]> = [
       ['POST /api/incidents/:id/notes', () => c.send('POST', `/api/incidents/${incidentId}/notes`, { text: 'looking' }), 'incident.note'],
       ['POST /api/incidents/:id/acknowledge', () => c.send('POST', `/api/incidents/${incidentId}/acknowledge`), 'incident.acknowledge'],
@@ -293,6 +299,34 @@ describe('audit log', () => {
       ['DELETE /api/tokens/:id', () => c.send('DELETE', `/api/tokens/${token.body.id}`), 'token.revoke'],
       ['POST /api/users/:id/unlock', () => c.send('POST', `/api/users/${user.body.id}/unlock`), 'user.unlock'],
       ['DELETE /api/users/:id/sessions', () => c.send('DELETE', `/api/users/${user.body.id}/sessions`), 'user.sessions.revoke'],
+      ['POST /api/notification-channels', async () => {
+        const r = await c.send('POST', '/api/notification-channels', { name: 'audited hook', type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } });
+        paging.channel = r.body.id;
+        return r;
+      }, 'paging.channel.create'],
+      ['PATCH /api/notification-channels/:id', () => c.send('PATCH', `/api/notification-channels/${paging.channel}`, { name: 'audited hook 2' }), 'paging.channel.update'],
+      ['POST /api/escalation-policies', async () => {
+        const r = await c.send('POST', '/api/escalation-policies', { name: 'audited', services: ['*'], steps: [{ afterSeconds: 0, targets: [{ channelId: paging.channel }] }] });
+        paging.policy = r.body.id;
+        return r;
+      }, 'paging.policy.create'],
+      ['PUT /api/escalation-policies/:id', () => c.send('PUT', `/api/escalation-policies/${paging.policy}`, { name: 'audited 2', services: ['web-*'], steps: [{ afterSeconds: 0, targets: [{ channelId: paging.channel }] }] }), 'paging.policy.update'],
+      ['DELETE /api/escalation-policies/:id', () => c.send('DELETE', `/api/escalation-policies/${paging.policy}`), 'paging.policy.delete'],
+      ['DELETE /api/notification-channels/:id', () => c.send('DELETE', `/api/notification-channels/${paging.channel}`), 'paging.channel.delete'],
+      ['POST /api/schedules', async () => {
+        const r = await c.send('POST', '/api/schedules', { name: 'audited rota', timeZone: 'UTC' });
+        paging.schedule = r.body.id;
+        return r;
+      }, 'paging.schedule.create'],
+      ['PUT /api/schedules/:id', () => c.send('PUT', `/api/schedules/${paging.schedule}`, { name: 'audited rota 2', timeZone: 'Europe/Berlin' }), 'paging.schedule.update'],
+      ['DELETE /api/schedules/:id', () => c.send('DELETE', `/api/schedules/${paging.schedule}`), 'paging.schedule.delete'],
+      ['POST /api/maintenance-windows', async () => {
+        const r = await c.send('POST', '/api/maintenance-windows', { services: ['web'], start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z', reason: 'drill' });
+        paging.window = r.body.id;
+        return r;
+      }, 'paging.maintenance.create'],
+      ['DELETE /api/maintenance-windows/:id', () => c.send('DELETE', `/api/maintenance-windows/${paging.window}`), 'paging.maintenance.delete'],
+      ['PUT /api/me/contacts', () => c.send('PUT', '/api/me/contacts', { email: 'admin@example.com' }), 'paging.contacts.update'],
       ['POST /api/auth/logout', () => c.send('POST', '/api/auth/logout'), 'auth.logout'],
     ];
     const covered = new Map<string, string>([

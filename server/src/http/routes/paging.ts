@@ -162,6 +162,10 @@ export function pagingRoutes(o: PagingRouteOptions): Router {
   });
   r.put('/me/contacts', viewer, async (req, res) => {
     const user = me(req);
+    // Every field is optional ({} removes them all), so a request that sent no body at all is a mistake, not "remove all".
+    if (req.headers['transfer-encoding'] === undefined && Number(req.headers['content-length'] ?? '0') === 0) {
+      throw new HttpError(400, 'invalid_request', 'Send your contact methods as a JSON object, e.g. {"email": "me@example.com"}; {} removes them all.');
+    }
     res.json(await o.admin.saveContacts(user.id, parseBody(contactsInput, req), auditContext(req)));
   });
   r.post('/me/page-test', viewer, async (req, res) => {
