@@ -1,15 +1,9 @@
 // What a page says, independent of the channel: the planner renders it once when it enqueues the
 // page (OutboxRecord.message), and each channel (paging/channels/) turns it into its own request.
-import type { PageEvent, Severity } from '../contract/index.ts';
+import type { Incident, PageEvent, Severity } from '../contract/index.ts';
 
-export interface PagedIncident {
-  id: string;
-  title: string;
-  service: string;
-  host: string;
-  severity: Severity;
-  status: string;
-  openedAt: string;
+/** The incident as the API shows it (API.md: the webhook's `incident` is an Incident), and its link. */
+export interface PagedIncident extends Incident {
   /** `${PUBLIC_URL}/incidents/${id}` */
   url: string;
 }

@@ -141,15 +141,11 @@ function publicBase(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** The incident as the API shows it (the webhook's `incident` is the contract's Incident), its title clipped, and its link. */
 function paged(incident: Incident, base: string): PagedIncident {
   return {
-    id: incident.id,
+    ...incident,
     title: clip(incident.title, MAX_TITLE),
-    service: incident.service,
-    host: incident.host,
-    severity: incident.severity,
-    status: incident.status,
-    openedAt: incident.openedAt,
     url: `${base}/incidents/${encodeURIComponent(incident.id)}`,
   };
 }

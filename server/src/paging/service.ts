@@ -291,7 +291,7 @@ export class PagingService {
     const message: PageMessage = {
       event: 'test', title: `Vigil test page to ${channel.name}`,
       text: `A test sent by ${by} at ${at}. If you can read this, pages reach this channel.`, severity: 'info',
-      incident: { id: 'test', title: 'Test page', service: 'vigil', host: 'vigil', severity: 'info', status: 'open', openedAt: at, url },
+      incident: { id: 'test', title: 'Test page', service: 'vigil', host: 'vigil', severity: 'info', status: 'open', openedAt: at, lastEventAt: at, sources: [], url },
     };
     const outcome = await this.deps.send(channel, message, { id: `test_${newAckToken().token.slice(0, 16)}`, attempt: 1, sentAt: at, ...(to === undefined ? {} : { to }) });
     return outcome.delivered

@@ -22,7 +22,7 @@ const PAGE: PageMessage = {
   severity: 'critical',
   incident: {
     id: 'inc_web1', title: 'web down', service: 'web', host: 'local', severity: 'critical', status: 'open',
-    openedAt: '2026-12-05T09:00:00.000Z', url: `${PUBLIC}/incidents/inc_web1`,
+    openedAt: '2026-12-05T09:00:00.000Z', lastEventAt: '2026-12-05T09:00:00.000Z', sources: ['docker'], url: `${PUBLIC}/incidents/inc_web1`,
   },
   ackUrl: `${PUBLIC}/api/ack/tok_abc123`,
   mentions: ['U012AB3CD'],

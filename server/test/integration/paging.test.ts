@@ -104,6 +104,9 @@ describe('paging through webhook channels', () => {
     expect(page.headers['x-vigil-signature']).toBe(`sha256=${expected}`);
     const body = json(page);
     expect(body).toMatchObject({ event: 'incident.opened', deliveryId: page.headers['x-vigil-delivery'], incident: { id, service } });
+    // The contract's Incident, as GET /api/incidents/:id shows it (and its link).
+    const shown = (await admin.request('GET', `/api/incidents/${id}`)).body;
+    expect(body['incident']).toMatchObject({ status: shown.status, severity: shown.severity, openedAt: shown.openedAt, sources: shown.sources, lastEventAt: expect.any(String) });
     expect(body['url']).toBe(`http://vigil.test:8080/incidents/${id}`);
     expect(body['ackUrl']).toMatch(/^http:\/\/vigil\.test:8080\/api\/ack\/[A-Za-z0-9_-]{16,}$/);
 

@@ -6,7 +6,7 @@ export const PUBLIC = 'https://vigil.example.com';
 export function incident(n: number, over: Partial<PagedIncident> = {}): PagedIncident {
   return {
     id: `inc_${n}`, title: `web-${n} down`, service: 'web', host: 'local', severity: 'critical', status: 'open',
-    openedAt: '2026-12-05T09:00:00.000Z', url: `${PUBLIC}/incidents/inc_${n}`, ...over,
+    openedAt: '2026-12-05T09:00:00.000Z', lastEventAt: '2026-12-05T09:00:00.000Z', sources: ['docker'], url: `${PUBLIC}/incidents/inc_${n}`, ...over,
   };
 }
 

@@ -38,7 +38,8 @@ describe('incident.opened', () => {
       severity: 'warning',
       incident: {
         id: incident.id, title: 'backend container died', service: 'backend', host: 'local', severity: 'warning', status: 'open',
-        openedAt: '2026-11-24T18:37:11.123Z', url: `https://vigil.example.com/incidents/${incident.id}`,
+        openedAt: '2026-11-24T18:37:11.123Z', lastEventAt: incident.lastEventAt, sources: ['docker'],
+        url: `https://vigil.example.com/incidents/${incident.id}`,
       },
       evidence: [
         'stopped through the Docker API with SIGKILL (exit 137)',
