@@ -87,7 +87,8 @@ export function supervisionSignal(input: { container: ContainerRef; at: string; 
     stableId('sup', kind, input.container.host, input.container.id, input.at), { actor: input.actor });
 }
 
-export type NotificationKind = typeof KIND.notificationSent | typeof KIND.notificationEscalated | typeof KIND.notificationFailed;
+export type NotificationKind = typeof KIND.notificationSent | typeof KIND.notificationEscalated | typeof KIND.notificationFailed
+  | typeof KIND.notificationSuppressed;
 
 /**
  * What paging did, for the incident's timeline. `key` names the fact once (a delivery id and its

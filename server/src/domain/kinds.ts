@@ -38,6 +38,7 @@ export const KIND = {
   notificationSent: 'notification.sent',
   notificationEscalated: 'notification.escalated',
   notificationFailed: 'notification.failed',
+  notificationSuppressed: 'notification.suppressed',
   // Entries the engine writes itself (source 'system')
   mitigated: 'incident.mitigated',
   resolved: 'incident.resolved',

@@ -3,7 +3,7 @@
 // and at the end of each digest window. Everything it decides can be decided again from the store
 // (paging/README.md), so a restart plans every active incident once more and sends only what is missing.
 import { ApiFailure, notFound } from '../contract/index.ts';
-import type { Incident, IncidentPaging, TestSendResult } from '../contract/index.ts';
+import type { Incident, IncidentPaging, MaintenanceWindow, TestSendResult } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import { KIND, notificationSignal } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
@@ -54,6 +54,8 @@ export class PagingService {
   private readonly lastOpened = new Map<string, string>();
   private readonly digests = new Map<string, { channelId: string; userId?: string; incidentIds: Set<string>; timer: NodeJS.Timeout }>();
   private stopped = false;
+  /** Suppression notes already recorded (the signal id makes a repeat harmless; this saves the commit). */
+  private readonly suppressed = new Set<string>();
 
   constructor(deps: PagingServiceDeps) {
     this.deps = deps;
@@ -125,9 +127,12 @@ export class PagingService {
       this.deps.store.timeline.forIncident(incident.id),
       this.deps.store.outbox.forIncident(incident.id, RECORDS_PER_INCIDENT),
     ]);
-    const inMaintenance = this.deps.servicePaused(incident.service, incident.host)
-      || snapshot.maintenance.some((w) => w.start <= now.toISOString() && now.toISOString() < w.end
-        && serviceMatches(w.services, incident.service));
+    const paused = this.deps.servicePaused(incident.service, incident.host);
+    // Instants may carry offsets: compared as times, not as text.
+    const window = snapshot.maintenance.find((w) => Date.parse(w.start) <= now.getTime() && now.getTime() < Date.parse(w.end)
+      && serviceMatches(w.services, incident.service));
+    const inMaintenance = paused || window !== undefined;
+    if (inMaintenance) await this.noteSuppressed(incident, existing.length, snapshot, window, paused);
     const result = plan({
       now, incident, timeline, policies: snapshot.policies, schedules: snapshot.schedules, contacts: snapshot.contacts,
       users: snapshot.users, channels: [...snapshot.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
@@ -144,6 +149,32 @@ export class PagingService {
     for (const d of result.digest) this.joinDigest(d.channelId, d.userId, d.incidentId);
     if (result.unreachable.length > 0) this.log.warn({ incident: incident.id, people: result.unreachable }, 'a step names people no channel can reach (no contact method of a type a channel carries)');
     if (result.nextAt !== null) this.wakeAt.set(incident.id, Date.parse(result.nextAt));
+    // Still open when the window ends: plan it again then (supervision resumed is an incident change already).
+    if (window !== undefined && !paused && incident.status !== 'resolved') this.wakeAt.set(incident.id, Date.parse(window.end));
+  }
+
+  /**
+   * An incident a policy would page, in maintenance: the timeline says why nobody was paged (once per
+   * window, or once while supervision is paused).
+   */
+  private async noteSuppressed(incident: Incident, paged: number, snapshot: PagingSnapshot, window: MaintenanceWindow | undefined, paused: boolean): Promise<void> {
+    if (paged > 0 || incident.status === 'resolved') return;
+    const rank = { info: 1, warning: 2, critical: 3 } as const;
+    const policy = snapshot.policies.find((p) => serviceMatches(p.services, incident.service)
+      && (p.minSeverity === undefined || rank[incident.severity] >= rank[p.minSeverity]));
+    if (!policy) return;
+    const key = `suppressed:${incident.id}:${window?.id ?? 'paused'}`;
+    if (this.suppressed.has(key)) return;
+    const why = window !== undefined
+      ? `not paged: ${incident.service} is in a maintenance window until ${new Date(window.end).toISOString().slice(0, 16).replace('T', ' ')} UTC (${window.createdBy}${window.reason ? `: ${window.reason}` : ''})`
+      : `not paged: ${incident.service} is in maintenance (supervision paused) on ${incident.host}`;
+    await this.deps.record([notificationSignal({
+      kind: KIND.notificationSuppressed, incident: { id: incident.id, service: incident.service, host: incident.host },
+      at: this.now().toISOString(), key, message: why,
+      facts: { policyId: policy.id, ...(window ? { windowId: window.id, until: window.end } : { paused: true }) },
+    })]);
+    this.suppressed.add(key);
+    if (this.suppressed.size > 10_000) this.suppressed.clear();
   }
 
   /** One entry per escalation step that paged: who it pages, and that nobody answered before. */

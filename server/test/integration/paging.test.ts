@@ -234,6 +234,52 @@ describe('delivery', () => {
   });
 });
 
+describe('no storm of pages', () => {
+  test('twelve incidents opening at once reach a channel as at most 3 messages that list them all', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const receiver = await startReceiver();
+    try {
+      const ch = await admin.send('POST', '/api/notification-channels', { name: 'storm hook', type: 'webhook', config: { url: `${receiver.url}/storm` } });
+      expect((await admin.send('POST', '/api/escalation-policies', {
+        name: 'storm', services: [`storm-${tag}-*`], repeat: 0, steps: [{ afterSeconds: 0, targets: [{ channelId: ch.body.id }] }],
+      })).status).toBe(201);
+      const services = Array.from({ length: 12 }, (_, i) => `storm-${tag}-${i}`);
+      const body = notification(services[0] ?? '', randomBytes(8).toString('hex'));
+      body.alerts = services.map((service) => ({ ...body.alerts[0]!, labels: { alertname: 'HostDown', service, severity: 'critical' }, fingerprint: randomBytes(8).toString('hex') }));
+      expect((await admin.request('POST', '/api/webhooks/alertmanager', body, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      const listed = () => new Set(receiver.requests.map(json).flatMap((p) => [p['incident']?.service, ...((p['incidents'] ?? []) as Array<{ service: string }>).map((i) => i.service)]));
+      await expect.poll(() => services.every((svc) => listed().has(svc)), { timeout: 20_000 }).toBe(true);
+      expect(receiver.requests.length).toBeLessThanOrEqual(3);
+      expect(receiver.requests.map((r) => r.headers['x-vigil-event'])).toContain('digest');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('a service in a maintenance window is not paged, and its incident says why', async () => {
+    const service = `maint-${randomBytes(3).toString('hex')}`;
+    const receiver = await startReceiver();
+    try {
+      const ch = await admin.send('POST', '/api/notification-channels', { name: 'maint hook', type: 'webhook', config: { url: `${receiver.url}/maint` } });
+      expect((await admin.send('POST', '/api/escalation-policies', {
+        name: 'maint', services: ['maint-*'], repeat: 0, steps: [{ afterSeconds: 0, targets: [{ channelId: ch.body.id }] }],
+      })).status).toBe(201);
+      // An instant with an offset: windows are compared as times, not as text.
+      const start = new Date(Date.now() - 60_000 + 3_600_000).toISOString().replace('Z', '+01:00');
+      const end = new Date(Date.now() + 3_600_000).toISOString();
+      const window = await admin.send('POST', '/api/maintenance-windows', { services: ['maint-*'], start, end, reason: 'database upgrade' });
+      expect(window.status, JSON.stringify(window.body)).toBe(201);
+      const id = await openIncident(service);
+      await expect.poll(async () => (await timelineKinds(id)).find((e) => e.kind === 'notification.suppressed')?.message, { timeout: 10_000 })
+        .toMatch(/not paged: .* maintenance window .*database upgrade/);
+      expect(receiver.requests.filter((r) => r.text.includes(service))).toHaveLength(0);
+      expect((await admin.request('GET', `/api/incidents/${id}/paging`)).body.deliveries).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('what an admin sees and may do', () => {
   test('secrets are never returned, and neither they nor ack links are in the store in clear', async () => {
     const ackTokens = first.requests.map(json).map((p) => String(p['ackUrl'] ?? '')).filter((u) => u !== '').map((u) => u.split('/').pop() ?? '');
