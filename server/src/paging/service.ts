@@ -132,7 +132,7 @@ export class PagingService {
     const window = snapshot.maintenance.find((w) => Date.parse(w.start) <= now.getTime() && now.getTime() < Date.parse(w.end)
       && serviceMatches(w.services, incident.service));
     const inMaintenance = paused || window !== undefined;
-    if (inMaintenance) await this.noteSuppressed(incident, existing.length, snapshot, window, paused);
+    if (inMaintenance) await this.noteSuppressed(incident, existing.length, snapshot, window);
     const result = plan({
       now, incident, timeline, policies: snapshot.policies, schedules: snapshot.schedules, contacts: snapshot.contacts,
       users: snapshot.users, channels: [...snapshot.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
@@ -157,7 +157,7 @@ export class PagingService {
    * An incident a policy would page, in maintenance: the timeline says why nobody was paged (once per
    * window, or once while supervision is paused).
    */
-  private async noteSuppressed(incident: Incident, paged: number, snapshot: PagingSnapshot, window: MaintenanceWindow | undefined, paused: boolean): Promise<void> {
+  private async noteSuppressed(incident: Incident, paged: number, snapshot: PagingSnapshot, window: MaintenanceWindow | undefined): Promise<void> {
     if (paged > 0 || incident.status === 'resolved') return;
     const rank = { info: 1, warning: 2, critical: 3 } as const;
     const policy = snapshot.policies.find((p) => serviceMatches(p.services, incident.service)
