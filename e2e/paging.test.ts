@@ -97,6 +97,9 @@ describeWith(ready, 'paging in a browser', ({ executablePath, endpoint, image })
     expect(incidentUrl, mail.Text).toBeDefined();
     expect(ackUrl, mail.Text).toBeDefined();
     expect(mail.HTML).toContain(ackUrl ?? '');
+    // The death evidence Docker left: how it ended, and that nothing will restart it.
+    expect(mail.Text).toMatch(/SIGKILL|signal 9/);
+    expect(mail.Text).toMatch(/restart policy .* will not fire/);
 
     // Opening the link (as a mail scanner would) changes nothing.
     const incidentId = incidentUrl?.split('/').pop() ?? '';

@@ -20,6 +20,8 @@ import { buildDigest, DIGEST_WINDOW_MS, plan, recipientKey } from './planner.ts'
 
 /** At most this many active incidents planned again after a restart (newest first). */
 const RESTORE_LIMIT = 5_000;
+/** How long a container death's first page waits for its evidence (paging/README.md). */
+export const EVIDENCE_WAIT_MS = 500;
 /** Records read per incident (its pages, retries and all). */
 const RECORDS_PER_INCIDENT = 500;
 
@@ -127,6 +129,16 @@ export class PagingService {
       this.deps.store.timeline.forIncident(incident.id),
       this.deps.store.outbox.forIncident(incident.id, RECORDS_PER_INCIDENT),
     ]);
+    // A container's death pages with its evidence (exit, OOM, whether the restart policy fires, the
+    // last log lines), which Docker's inspect gives a few tens of ms after the die: the first page
+    // waits for it, at most EVIDENCE_WAIT_MS after the incident opened. Its arrival re-plans at once.
+    const awaitingEvidence = existing.length === 0 && incident.status === 'open' && incident.sources.includes('docker')
+      && !timeline.some((e) => e.kind === KIND.evidence);
+    const evidenceDeadline = Date.parse(incident.openedAt) + EVIDENCE_WAIT_MS;
+    if (awaitingEvidence && now.getTime() < evidenceDeadline) {
+      this.wakeAt.set(incident.id, evidenceDeadline);
+      return;
+    }
     const paused = this.deps.servicePaused(incident.service, incident.host);
     // Instants may carry offsets: compared as times, not as text.
     const window = snapshot.maintenance.find((w) => Date.parse(w.start) <= now.getTime() && now.getTime() < Date.parse(w.end)
