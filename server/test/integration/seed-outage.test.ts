@@ -114,9 +114,12 @@ describeWith(components, 'the seed outage, end to end', () => {
   let d2: SecondDockerd;
   const docker = (args: string[]) => d2.cli(args);
 
+  /** The first value of an instant query; undefined while Prometheus has no answer yet (still starting: an error body, or not JSON). */
   const promQuery = async (promql: string): Promise<string | undefined> => {
-    const body = await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(promql)}`)).json() as { data: { result: Array<{ value: [number, string] }> } };
-    return body.data.result[0]?.value[1];
+    const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = await res.json().catch(() => null) as { status?: string; data?: { result?: Array<{ value: [number, string] }> } } | null;
+    if (!res.ok || body?.status !== 'success') return undefined;
+    return body.data?.result?.[0]?.value[1];
   };
 
   beforeAll(async () => {
