@@ -10,6 +10,7 @@ import { baselineBench } from './bench/baseline.ts';
 import { bundleBench } from './bench/bundle.ts';
 import { dockerBenches } from './bench/docker.ts';
 import { fanoutBench } from './bench/fanout.ts';
+import { pagingBench } from './bench/paging.ts';
 import { ingestBench } from './bench/ingest.ts';
 import { queriesBench } from './bench/queries.ts';
 import { webhookBench } from './bench/webhook.ts';
@@ -17,7 +18,7 @@ import { printTable } from './bench/report.ts';
 import { failed, type Row } from './bench/stats.ts';
 import { repoRoot } from './bench/vigil.ts';
 
-const BENCHES = ['detection', 'heal', 'ingest', 'webhook', 'fanout', 'queries', 'bundle'] as const;
+const BENCHES = ['detection', 'heal', 'paging', 'ingest', 'webhook', 'fanout', 'queries', 'bundle'] as const;
 type BenchName = typeof BENCHES[number];
 
 const { values } = parseArgs({
@@ -43,8 +44,8 @@ const selected = (name: BenchName) => only.length === 0 || only.includes(name);
 const quick = values.quick;
 
 const sizes = quick
-  ? { detectionTrials: 5, healTrials: 3, signals: 2_000, mongoSignals: 500, servicesOpen: 1_000, mongoServicesOpen: 200, webhookAlerts: 2_000, webhookServices: 200, stormAlerts: 10_000, clients: 200, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
-  : { detectionTrials: 50, healTrials: 12, signals: 20_000, mongoSignals: 3_000, servicesOpen: 10_000, mongoServicesOpen: 1_000, webhookAlerts: 20_000, webhookServices: 2_000, stormAlerts: 100_000, clients: 1_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
+  ? { detectionTrials: 5, healTrials: 3, pagingStorm: 30, pagingOutageSeconds: 15, pagingOutageIncidents: 20, signals: 2_000, mongoSignals: 500, servicesOpen: 1_000, mongoServicesOpen: 200, webhookAlerts: 2_000, webhookServices: 200, stormAlerts: 10_000, clients: 200, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
+  : { detectionTrials: 50, healTrials: 12, pagingStorm: 200, pagingOutageSeconds: 120, pagingOutageIncidents: 20, signals: 20_000, mongoSignals: 3_000, servicesOpen: 10_000, mongoServicesOpen: 1_000, webhookAlerts: 20_000, webhookServices: 2_000, stormAlerts: 100_000, clients: 1_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
 
 const resultsDir = path.join(repoRoot, 'bench-results');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -91,6 +92,11 @@ if (selected('detection') || selected('heal')) {
   rows.push(...await guarded(['detection', 'heal'].filter((n) => selected(n as BenchName)).join(' + '), () => dockerBenches({
     detectionTrials: sizes.detectionTrials, healTrials: sizes.healTrials, logDir,
     runDetection: selected('detection'), runHeal: selected('heal'),
+  })));
+}
+if (selected('paging')) {
+  rows.push(...await guarded('paging', () => pagingBench({
+    trials: sizes.detectionTrials, storm: sizes.pagingStorm, outageMs: sizes.pagingOutageSeconds * 1_000, outageIncidents: sizes.pagingOutageIncidents, logDir,
   })));
 }
 if (values.baseline !== undefined) {

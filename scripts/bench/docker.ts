@@ -22,14 +22,14 @@ export interface DockerBenchOptions {
   runHeal: boolean;
 }
 
-interface Daemon {
+export interface Daemon {
   endpoint: string;
   kind: 'private dockerd' | 'shared dockerd';
   cli(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
-async function daemon(): Promise<Daemon> {
+export async function daemon(): Promise<Daemon> {
   await ensureDockerDaemon();
   await ensureBaseImage();
   if (process.getuid?.() === 0 && process.env['BENCH_SHARED_DOCKERD'] !== '1') {
@@ -52,14 +52,14 @@ async function daemon(): Promise<Daemon> {
   };
 }
 
-function dockerodeFor(endpoint: string): Docker {
+export function dockerodeFor(endpoint: string): Docker {
   if (endpoint.startsWith('unix://')) return new Docker({ socketPath: endpoint.slice('unix://'.length) });
   const u = new URL(endpoint.replace(/^tcp:/, 'http:'));
   return new Docker({ host: u.hostname, port: Number(u.port) });
 }
 
 /** Our own view of the daemon's events: when each container's die and start arrived here. */
-class EventClock {
+export class EventClock {
   readonly dies = new Map<string, number>();
   readonly starts = new Map<string, number[]>();
   private stream: NodeJS.ReadableStream | undefined;
@@ -102,7 +102,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
   }
 }
 
-async function runIdle(d: Daemon, name: string, labels: Record<string, string>): Promise<string> {
+export async function runIdle(d: Daemon, name: string, labels: Record<string, string>): Promise<string> {
   return d.cli([
     'run', '-d', '--name', name, '--network', 'none',
     ...Object.entries({ 'vigil.test': '1', ...labels }).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
