@@ -19,6 +19,8 @@ const MAX_RETRY_MS = 5 * 60_000;
 /** Due records read per pass, and deliveries in flight at once. */
 const BATCH = 100;
 const MAX_IN_FLIGHT = 200;
+/** Pending pages of a channel brought forward when it answers again (the newest; older ones keep their slot). */
+const BRING_FORWARD_LIMIT = 500;
 
 /** The least time between two messages to one channel: what each service documents or tolerates. */
 export const MIN_INTERVAL_MS: Record<ChannelType, number> = {
@@ -237,8 +239,10 @@ export class Dispatcher {
     const status = outcome.status === undefined ? {} : { lastStatus: outcome.status };
     if (outcome.delivered) {
       await this.deps.store.outbox.update(record.id, { state: 'delivered', attempts, deliveredAt: at.toISOString(), ...status });
+      const recovered = record.attempts > 0 || this.failing.has(record.channelId);
       this.failing.delete(record.channelId);
       if (channel) await this.recordOutcome(record, KIND.notificationSent, `${eventWords(record.event)} ${recipient(record, channel, users)}: delivered`, at, { attempts });
+      if (recovered) await this.bringForward(record.channelId, at);
       return;
     }
     const error = outcome.error;
@@ -258,6 +262,23 @@ export class Dispatcher {
     const who = channel ? recipient(record, channel, users) : `channel ${record.channelId}`;
     const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
     await this.recordOutcome(record, KIND.notificationFailed, `page to ${who} failed${tries}: ${error}`, at, { attempts, error });
+  }
+
+  /**
+   * The channel answers again: its other pages waiting out a back-off go now (in their order, at the
+   * channel's rate) rather than each at its own next slot, up to 5 minutes away.
+   */
+  private async bringForward(channelId: string, at: Date): Promise<void> {
+    const now = at.toISOString();
+    const waiting = (await this.deps.store.outbox.recentForChannel(channelId, BRING_FORWARD_LIMIT))
+      .filter((r) => r.state === 'pending' && r.nextAttemptAt > now && !this.inFlight.has(r.id));
+    for (const r of waiting) {
+      await this.deps.store.outbox.update(r.id, {
+        state: 'pending', attempts: r.attempts, nextAttemptAt: now,
+        ...(r.lastError === undefined ? {} : { lastError: r.lastError }), ...(r.lastStatus === undefined ? {} : { lastStatus: r.lastStatus }),
+      });
+    }
+    if (waiting.length > 0) this.kick();
   }
 
   private async recordOutcome(record: OutboxRecord, kind: NotificationKind, message: string, at: Date, facts: Record<string, unknown>): Promise<void> {

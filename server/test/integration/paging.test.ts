@@ -186,6 +186,44 @@ describe('delivery', () => {
     }
   });
 
+  test('a channel that answers again gets its other waiting pages at once, not each at its own back-off slot', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const receiver = await startReceiver();
+    try {
+      const ch = await admin.send('POST', '/api/notification-channels', { name: 'recovering hook', type: 'webhook', config: { url: `${receiver.url}/back` } });
+      expect((await admin.send('POST', '/api/escalation-policies', {
+        name: 'recovering', services: [`back-${tag}-*`], repeat: 0, steps: [{ afterSeconds: 0, targets: [{ channelId: ch.body.id }] }],
+      })).status).toBe(201);
+      receiver.down();
+      // Two incidents at once: one opened page, one digest five seconds later; both fail and back off.
+      const body = notification(`back-${tag}-a`, randomBytes(8).toString('hex'));
+      body.alerts = ['a', 'b'].map((x) => ({ ...body.alerts[0]!, labels: { alertname: 'Down', service: `back-${tag}-${x}`, severity: 'critical' }, fingerprint: randomBytes(8).toString('hex') }));
+      expect((await admin.request('POST', '/api/webhooks/alertmanager', body, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      const ids = await Promise.all(['a', 'b'].map(async (x) => (await admin.request('GET', `/api/incidents?service=back-${tag}-${x}&status=all`)).body.items[0]?.id as string));
+      type Shown = { id: string; state: string; attempts: number; nextAttemptAt?: string; deliveredAt?: string };
+      const deliveries = async (): Promise<Shown[]> => {
+        const all = new Map<string, Shown>();
+        for (const id of ids) for (const d of (await admin.request('GET', `/api/incidents/${id}/paging`)).body.deliveries as Shown[]) all.set(d.id, d);
+        return [...all.values()];
+      };
+      await expect.poll(async () => {
+        const d = await deliveries();
+        return d.length === 2 && d.every((x) => x.attempts >= 3);
+      }, { timeout: 60_000, interval: 250 }).toBe(true);
+      const waiting = await deliveries();
+      receiver.up();
+      await expect.poll(async () => (await deliveries()).every((d) => d.state === 'delivered'), { timeout: 60_000, interval: 250 }).toBe(true);
+      const done = await deliveries();
+      // The page due last went out before its own slot: the first success brought it forward.
+      const last = [...waiting].sort((a, b) => ((a.nextAttemptAt ?? '') < (b.nextAttemptAt ?? '') ? 1 : -1))[0];
+      const delivered = done.find((d) => d.id === last?.id);
+      expect(Date.parse(delivered?.deliveredAt ?? '')).toBeLessThan(Date.parse(last?.nextAttemptAt ?? ''));
+      expect(new Set(receiver.requests.map((r) => r.headers['x-vigil-delivery'])).size).toBe(receiver.requests.length);
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
+
   test('a 404 is not retried: the page fails at once, the timeline and the banner say so', async () => {
     const service = `gone-${randomBytes(3).toString('hex')}`;
     const receiver = await startReceiver();
