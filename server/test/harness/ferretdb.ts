@@ -2,10 +2,10 @@
 // with its data in a temporary directory that stop() removes.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './ports.ts';
+import { freePort, startOnFreshPorts, waitForPort } from './ports.ts';
 
 export interface FerretDb {
   /** `mongodb://127.0.0.1:PORT/`: append a database name per test run. */
@@ -129,28 +129,6 @@ async function startOnce(binary: string, dir: string, backend: FerretBackend): P
   return { url: `mongodb://127.0.0.1:${port}/`, port, stop };
 }
 
-export async function startFerretDb(binary = ferretDbBinary(), backend: FerretBackend = { handler: 'sqlite' }): Promise<FerretDb> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-ferretdb-'));
-  const cleanUp = (): void => {
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  };
-  // The free port can be taken between probing and FerretDB binding it; a second port fixes that.
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const server = await startOnce(binary, dir, backend);
-      return {
-        ...server,
-        stop: async () => {
-          await server.stop();
-          cleanUp();
-        },
-      };
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof Error) || !/address already in use/i.test(err.message)) break;
-    }
-  }
-  cleanUp();
-  throw lastError;
+export function startFerretDb(binary = ferretDbBinary(), backend: FerretBackend = { handler: 'sqlite' }): Promise<FerretDb> {
+  return startOnFreshPorts('vigil-ferretdb-', (dir) => startOnce(binary, dir, backend));
 }

@@ -3,10 +3,10 @@
 // received is read back through its HTTP API (GET /api/v1/messages, /api/v1/message/{ID}).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './ports.ts';
+import { freePort, startOnFreshPorts, waitForPort } from './ports.ts';
 
 const BUILD_HINT = 'build it with scripts/install-mailpit.sh (Go from the module proxy, cached), or set MAILPIT_BIN';
 
@@ -188,27 +188,7 @@ export interface MailpitOptions {
   allowedRecipients?: string;
 }
 
-export async function startMailpit(options: MailpitOptions = {}, binary = mailpitBinary()): Promise<Mailpit> {
+export function startMailpit(options: MailpitOptions = {}, binary = mailpitBinary()): Promise<Mailpit> {
   const args = options.allowedRecipients === undefined ? [] : [`--smtp-allowed-recipients=${options.allowedRecipients}`];
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-mailpit-'));
-  const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
-  // A free port can be taken between probing and Mailpit binding it; fresh ports fix that.
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const server = await startOnce(binary, dir, args);
-      return {
-        ...server,
-        stop: async () => {
-          await server.stop();
-          cleanUp();
-        },
-      };
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof Error) || !/address already in use/i.test(err.message)) break;
-    }
-  }
-  cleanUp();
-  throw lastError;
+  return startOnFreshPorts('vigil-mailpit-', (dir) => startOnce(binary, dir, args));
 }
