@@ -47,6 +47,7 @@ import { SecretBox } from './paging/secrets.ts';
 import { PagingDirectory } from './paging/directory.ts';
 import { Dispatcher, type Send } from './paging/dispatcher.ts';
 import { PagingService } from './paging/service.ts';
+import { TestPages } from './paging/test-pages.ts';
 import { sendPage } from './paging/channels/index.ts';
 import { PagingAdmin } from './services/paging-admin.ts';
 import { pagingRoutes } from './http/routes/paging.ts';
@@ -72,8 +73,6 @@ export interface VigilApp {
   readonly realtime: RealtimeGateway;
   /** Where sources and actions hand in signals; resolves once they are stored. */
   readonly signals: IngestPipeline;
-  /** Plans and sends pages (tests wait on `paging.settled()`). */
-  readonly paging: PagingService;
   webhookToken(): Promise<WebhookToken>;
 }
 
@@ -132,10 +131,11 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const record = (signals: Parameters<IngestPipeline['ingest']>[0]) => pipeline.ingest(signals);
   const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, box: secretBox, send, record, logger: log });
   const paging = new PagingService({
-    store: deps.store, directory: pagingDirectory, box: secretBox, dispatcher, send, record, publicUrl: config.publicUrl, logger: log,
+    store: deps.store, directory: pagingDirectory, box: secretBox, dispatcher, record, publicUrl: config.publicUrl, logger: log,
     servicePaused: (service, host) => maintenance.isPaused({ host, id: '', service }),
   });
   pipeline.onDecisions((decisions) => paging.onDecisions(decisions));
+  const testPages = new TestPages({ directory: pagingDirectory, send, publicUrl: config.publicUrl });
   const pagingAdmin = new PagingAdmin({ store: deps.store, box: secretBox, directory: pagingDirectory, audit });
 
   const startup = new Startup({
@@ -179,8 +179,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
   api.use(pagingRoutes({
     admin: pagingAdmin,
-    testChannel: (id, by) => paging.testChannel(id, by),
-    pageMe: (userId, username) => paging.pageMe(userId, username),
+    testChannel: (id, by) => testPages.testChannel(id, by),
+    pageMe: (userId, username) => testPages.pageMe(userId, username),
     incidentPaging: (id) => paging.incidentPaging(id),
     health: () => dispatcher.health(),
     smtpConfigured: config.paging.smtp !== undefined,
@@ -203,7 +203,6 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     status,
     realtime,
     signals: pipeline,
-    paging,
     ready: () => startup.done,
     webhookToken: () => startup.webhookToken(),
     listen: () => new Promise((resolve, reject) => {

@@ -117,6 +117,11 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a;
 }
 
+/** `severity` is `least` or worse (critical > warning > info). */
+export function severityAtLeast(severity: Severity, least: Severity): boolean {
+  return SEVERITY_RANK[severity] >= SEVERITY_RANK[least];
+}
+
 export function findIncident(m: Machine, id: string): IncidentDraft | undefined {
   if (m.active?.id === id) return m.active;
   return m.closed.find((d) => d.id === id);

@@ -25,13 +25,16 @@ function invalid(code: string, what: string, whole: string, problems: readonly P
   return new HttpError(400, code, `Invalid ${what} — ${words.join('; ')}`, problems.map((p) => ({ path: p.path, message: p.message })));
 }
 
+/** A body the route cannot take: 400 `invalid_request`, each bad field named (as parseBody answers). */
+export const invalidBody = (problems: readonly Problem[]) => invalid('invalid_request', 'request body', 'body', problems);
+
 /** A query string the route cannot take: 400 `invalid_query`, each bad parameter named. */
 export const invalidQuery = (problems: readonly Problem[]) => invalid('invalid_query', 'query', 'query string', problems);
 
 /** Parses an untrusted request body with zod; a failure becomes a 400 that names each bad field. */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const result = schema.safeParse(req.body);
-  if (!result.success) throw invalid('invalid_request', 'request body', 'body', result.error.issues);
+  if (!result.success) throw invalidBody(result.error.issues);
   return result.data;
 }
 

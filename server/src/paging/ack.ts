@@ -4,7 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiFailure } from '../contract/index.ts';
 import type { Incident } from '../contract/index.ts';
-import type { Store } from '../store/types.ts';
+import type { OutboxRecord, Store } from '../store/types.ts';
+import type { PageMessage } from './message.ts';
+import type { SecretBox } from './secrets.ts';
 
 /** How long an ack link works (it also stops once the incident is resolved). */
 export const ACK_TTL_MS = 24 * 3_600_000;
@@ -50,4 +52,23 @@ export async function ackTarget(store: Store, token: string, now: Date): Promise
 async function followMerge(store: Store, id: string): Promise<Incident | null> {
   const successor = await store.incidents.successor(id);
   return successor === null ? null : store.incidents.get(successor);
+}
+
+const ACK_PLACE = 'outbox.message.ackUrl';
+
+/**
+ * A queued page with its ack link sealed: the link's token acknowledges as the person paged, so it
+ * is kept in the store like a channel secret (only its hash is in clear, for the lookup).
+ */
+export function sealAckLink(record: OutboxRecord, box: SecretBox): OutboxRecord {
+  const ackUrl = record.message['ackUrl'];
+  if (typeof ackUrl !== 'string') return record;
+  return { ...record, message: { ...record.message, ackUrl: box.sealText(ackUrl, ACK_PLACE) } };
+}
+
+/** The page as it is sent: its ack link opened again. */
+export function openAckLink(message: Record<string, unknown>, box: SecretBox): PageMessage {
+  const ackUrl = message['ackUrl'];
+  if (typeof ackUrl !== 'string') return message as unknown as PageMessage;
+  return { ...message, ackUrl: box.openText(ackUrl, ACK_PLACE) } as unknown as PageMessage;
 }

@@ -33,7 +33,8 @@ export interface StoredChannel {
   createdAt: string;
 }
 
-const withId = <T>(doc: ConfigDoc): T => ({ ...doc.body, id: doc.id, updatedAt: doc.updatedAt }) as T;
+/** A stored document as the API shows it: its body with its id and when it was last saved. */
+export const docAs = <T>(doc: ConfigDoc): T => ({ ...doc.body, id: doc.id, updatedAt: doc.updatedAt }) as T;
 
 export class PagingDirectory {
   private readonly store: Store;
@@ -83,9 +84,9 @@ export class PagingDirectory {
     for (const u of users) if (u.disabled !== true) people[u.id] = { id: u.id, username: u.username };
     return {
       channels,
-      policies: policyDocs.map((d) => withId<EscalationPolicy>(d)),
-      schedules: scheduleDocs.map((d) => withId<Schedule>(d)),
-      maintenance: windowDocs.map((d) => withId<MaintenanceWindow>(d)),
+      policies: policyDocs.map((d) => docAs<EscalationPolicy>(d)),
+      schedules: scheduleDocs.map((d) => docAs<Schedule>(d)),
+      maintenance: windowDocs.map((d) => docAs<MaintenanceWindow>(d)),
       contacts,
       users: people,
       unreadable,

@@ -10,8 +10,10 @@ import type { Logger } from '../logger.ts';
 import type { OutboxRecord, Store } from '../store/types.ts';
 import type { SendOutcome } from './channels/index.ts';
 import type { OpenChannel, PagingDirectory } from './directory.ts';
+import { openAckLink } from './ack.ts';
 import type { PageMessage } from './message.ts';
 import type { SecretBox } from './secrets.ts';
+import { addressFor } from './targets.ts';
 
 export const MAX_ATTEMPTS = 10;
 const FIRST_RETRY_MS = 2_000;
@@ -38,24 +40,6 @@ export const MIN_INTERVAL_MS: Record<ChannelType, number> = {
 export function retryDelayMs(attempts: number, retryAfterMs?: number): number {
   const backoff = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
   return Math.min(MAX_RETRY_MS, Math.max(backoff, retryAfterMs ?? 0));
-}
-
-const ACK_PLACE = 'outbox.message.ackUrl';
-
-/**
- * A queued page with its ack link sealed: the link's token acknowledges as the person paged, so it
- * is kept in the store like a channel secret (only its hash is in clear, for the lookup).
- */
-export function sealAckLink(record: OutboxRecord, box: SecretBox): OutboxRecord {
-  const ackUrl = record.message['ackUrl'];
-  if (typeof ackUrl !== 'string') return record;
-  return { ...record, message: { ...record.message, ackUrl: box.sealText(ackUrl, ACK_PLACE) } };
-}
-
-function openAckLink(message: Record<string, unknown>, box: SecretBox): PageMessage {
-  const ackUrl = message['ackUrl'];
-  if (typeof ackUrl !== 'string') return message as unknown as PageMessage;
-  return { ...message, ackUrl: box.openText(ackUrl, ACK_PLACE) } as unknown as PageMessage;
 }
 
 export type Send = (channel: OpenChannel, message: PageMessage, delivery: { id: string; attempt: number; sentAt: string; to?: string }) => Promise<SendOutcome>;
@@ -166,14 +150,6 @@ export class Dispatcher {
       if (!this.failing.has(u.channelId)) failing.push({ channelId: u.channelId, channelName: u.channelName, error: u.error, since: this.startedAt });
     }
     return { failing };
-  }
-
-  /** Resolves once nothing is in flight (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.draining || this.inFlight.size > 0) {
-      await this.draining;
-      await Promise.all([...this.slots.values()].map((s) => s.chain));
-    }
   }
 
   private async scheduleNext(): Promise<void> {
@@ -294,16 +270,5 @@ export class Dispatcher {
       }));
     }
     if (signals.length > 0) await this.deps.record(signals);
-  }
-}
-
-/** A person's address on this kind of channel (their contact methods), if they have one. */
-export function addressFor(type: ChannelType, contacts: ContactMethods | undefined): string | undefined {
-  if (contacts === undefined) return undefined;
-  switch (type) {
-    case 'email': return contacts.email;
-    case 'ntfy': return contacts.ntfyTopic;
-    case 'telegram': return contacts.telegramChatId;
-    default: return undefined;
   }
 }

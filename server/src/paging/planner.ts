@@ -13,6 +13,7 @@
 import type { ChannelType, ContactMethods, EscalationPolicy, Incident, PageEvent, Schedule, Severity, TimelineEntry } from '../contract/index.ts';
 import { stableId } from '../domain/ids.ts';
 import { KIND } from '../domain/kinds.ts';
+import { severityAtLeast } from '../domain/machine.ts';
 import type { OutboxRecord } from '../store/types.ts';
 import { ACK_TTL_MS } from './ack.ts';
 import { serviceMatches } from './policy-config.ts';
@@ -64,7 +65,11 @@ export interface Plan {
 
 const nothing = (): Plan => ({ enqueue: [], cancel: [], nextAt: null, digest: [], unreachable: [] });
 const PAGE_EVENTS: ReadonlySet<PageEvent> = new Set(['incident.opened', 'incident.escalated', 'digest']);
-const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
+/** A policy pages an incident whose service matches one of its patterns and whose severity is at least its lowest. */
+export function policyApplies(policy: EscalationPolicy, incident: Pick<Incident, 'service' | 'severity'>): boolean {
+  return policy.steps.length > 0 && serviceMatches(policy.services, incident.service)
+    && (policy.minSeverity === undefined || severityAtLeast(incident.severity, policy.minSeverity));
+}
 
 export function plan(input: PlanInput): Plan {
   const { incident, existing } = input;
@@ -78,10 +83,7 @@ export function plan(input: PlanInput): Plan {
   const chain = currentChain(input, pages, nowMs);
   const chainPages = pages.filter((r) => chain.key === 'open' || Date.parse(r.createdAt) >= chain.startMs).sort(byCreated);
   const existingIds = new Set(existing.map((r) => r.id));
-  const policies = input.policies
-    .filter((p) => p.steps.length > 0 && serviceMatches(p.services, incident.service)
-      && (p.minSeverity === undefined || SEVERITY_RANK[incident.severity] >= SEVERITY_RANK[p.minSeverity]))
-    .sort((a, b) => a.id.localeCompare(b.id));
+  const policies = input.policies.filter((p) => policyApplies(p, incident)).sort((a, b) => a.id.localeCompare(b.id));
 
   const out = nothing();
   const planned = new Set<string>();
@@ -182,9 +184,8 @@ function currentChain(input: PlanInput, pages: readonly OutboxRecord[], nowMs: n
     const pagedRecently = created.some((c) => c <= at && c > at - FLAP_COOLDOWN_MS);
     if (!pagedRecently) chain = { key: `flap:${flap.at}`, startMs: at };
   }
-  const rank = SEVERITY_RANK[incident.severity];
   const severities = pages.map((r) => ({ createdMs: Date.parse(r.createdAt), severity: pagedSeverity(r, incident.id) }));
-  if (severities.some((p) => p.severity !== undefined && SEVERITY_RANK[p.severity] < rank)) {
+  if (severities.some((p) => p.severity !== undefined && !severityAtLeast(p.severity, incident.severity))) {
     const firstAtNew = Math.min(...severities.filter((p) => p.severity === incident.severity).map((p) => p.createdMs));
     const startMs = Number.isFinite(firstAtNew) ? firstAtNew : nowMs;
     if (startMs >= chain.startMs) chain = { key: `severity:${incident.severity}`, startMs, immediate: true };

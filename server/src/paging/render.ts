@@ -3,6 +3,7 @@
 // shows it whole. Every piece that comes from outside (alert summaries, log lines) is clipped.
 import type { Incident, Severity, TimelineEntry } from '../contract/index.ts';
 import { KIND } from '../domain/kinds.ts';
+import { maxSeverity } from '../domain/machine.ts';
 import { formatDuration } from '../domain/time.ts';
 import { signalName } from '../sources/docker/evidence.ts';
 import type { PagedIncident, PageMessage } from './message.ts';
@@ -150,10 +151,8 @@ function paged(incident: Incident, base: string): PagedIncident {
   };
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
-
 function worst(severities: readonly Severity[]): Severity {
-  return severities.reduce<Severity>((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a), 'info');
+  return severities.reduce<Severity>(maxSeverity, 'info');
 }
 
 function sev(severity: Severity): string {

@@ -2,21 +2,19 @@
 // page, stores it in the outbox and wakes the dispatcher; wakes itself for the next escalation step
 // and at the end of each digest window. Everything it decides can be decided again from the store
 // (paging/README.md), so a restart plans every active incident once more and sends only what is missing.
-import { ApiFailure, notFound } from '../contract/index.ts';
-import type { Incident, IncidentPaging, MaintenanceWindow, TestSendResult } from '../contract/index.ts';
+import type { Incident, IncidentPaging, MaintenanceWindow } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import { KIND, notificationSignal } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
 import type { OutboxRecord, Store } from '../store/types.ts';
-import { newAckToken } from './ack.ts';
-import type { Dispatcher, Send } from './dispatcher.ts';
-import { addressFor, sealAckLink } from './dispatcher.ts';
+import { newAckToken, sealAckLink } from './ack.ts';
+import type { Dispatcher } from './dispatcher.ts';
 import type { SecretBox } from './secrets.ts';
 import { serviceMatches } from './policy-config.ts';
 import type { PagingDirectory, PagingSnapshot } from './directory.ts';
 import type { PageMessage } from './message.ts';
-import { buildDigest, DIGEST_WINDOW_MS, plan, recipientKey } from './planner.ts';
+import { buildDigest, DIGEST_WINDOW_MS, plan, policyApplies, recipientKey } from './planner.ts';
 
 /** At most this many active incidents planned again after a restart (newest first). */
 const RESTORE_LIMIT = 5_000;
@@ -31,7 +29,6 @@ export interface PagingServiceDeps {
   /** Seals the ack links of queued pages. */
   box: SecretBox;
   dispatcher: Dispatcher;
-  send: Send;
   /** Stores signals (IngestPipeline.ingest): escalation entries. */
   record: (signals: Signal[]) => Promise<unknown>;
   /** Supervision paused for the service on that host (maintenance mode). */
@@ -93,11 +90,6 @@ export class PagingService {
     if (any) this.flushSoon();
   }
 
-  /** Resolves once every change heard so far is planned and enqueued (tests). */
-  async settled(): Promise<void> {
-    while (this.dirty.size > 0 || this.planning) await this.chain.then(() => new Promise((r) => setImmediate(r)));
-  }
-
   private flushSoon(): void {
     if (this.planning || this.stopped) return;
     this.planning = true;
@@ -125,10 +117,10 @@ export class PagingService {
     if (!incident) return;
     if (snapshot.policies.length === 0) return;
     const now = this.now();
-    const [timeline, existing] = await Promise.all([
-      this.deps.store.timeline.forIncident(incident.id),
-      this.deps.store.outbox.forIncident(incident.id, RECORDS_PER_INCIDENT),
-    ]);
+    const existing = await this.deps.store.outbox.forIncident(incident.id, RECORDS_PER_INCIDENT);
+    // No policy covers it and nothing was paged for it: nothing to plan, and its timeline need not be read.
+    if (existing.length === 0 && !snapshot.policies.some((p) => policyApplies(p, incident))) return;
+    const timeline = await this.deps.store.timeline.forIncident(incident.id);
     // A container's death pages with its evidence (exit, OOM, whether the restart policy fires, the
     // last log lines), which Docker's inspect gives a few tens of ms after the die: the first page
     // waits for it, at most EVIDENCE_WAIT_MS after the incident opened. Its arrival re-plans at once.
@@ -171,9 +163,7 @@ export class PagingService {
    */
   private async noteSuppressed(incident: Incident, paged: number, snapshot: PagingSnapshot, window: MaintenanceWindow | undefined): Promise<void> {
     if (paged > 0 || incident.status === 'resolved') return;
-    const rank = { info: 1, warning: 2, critical: 3 } as const;
-    const policy = snapshot.policies.find((p) => serviceMatches(p.services, incident.service)
-      && (p.minSeverity === undefined || rank[incident.severity] >= rank[p.minSeverity]));
+    const policy = snapshot.policies.find((p) => policyApplies(p, incident));
     if (!policy) return;
     const key = `suppressed:${incident.id}:${window?.id ?? 'paused'}`;
     if (this.suppressed.has(key)) return;
@@ -272,7 +262,7 @@ export class PagingService {
     this.wakeTimer.unref();
   }
 
-  // ---- what the API shows and tests
+  // ---- what the API shows
 
   async incidentPaging(incidentId: string): Promise<IncidentPaging> {
     const [records, snapshot] = await Promise.all([
@@ -293,52 +283,5 @@ export class PagingService {
       })),
       ...(wake === undefined ? {} : { nextStepAt: new Date(wake).toISOString(), nextStep: Math.max(0, ...pendingSteps) + 1 }),
     };
-  }
-
-  /** A test message through one channel, now (not through the outbox). */
-  async testChannel(channelId: string, by: string): Promise<TestSendResult> {
-    const snapshot = await this.deps.directory.snapshot();
-    const channel = snapshot.channels.get(channelId);
-    if (!channel) {
-      const unreadable = snapshot.unreadable.find((u) => u.channelId === channelId);
-      if (unreadable) return { delivered: false, error: unreadable.error, ms: 0 };
-      throw notFound(`Notification channel ${channelId}`);
-    }
-    return this.sendTest(channel, by);
-  }
-
-  /** "Page me now": a test to each of the person's contact methods, through the channel that carries it. */
-  async pageMe(userId: string, username: string): Promise<TestSendResult[]> {
-    const snapshot = await this.deps.directory.snapshot();
-    const contacts = snapshot.contacts[userId] ?? {};
-    const results: TestSendResult[] = [];
-    for (const type of ['email', 'ntfy', 'telegram'] as const) {
-      const to = addressFor(type, contacts);
-      if (to === undefined) continue;
-      const channel = [...snapshot.channels.values()].find((c) => c.type === type);
-      if (!channel) {
-        results.push({ delivered: false, method: type, error: `you have a ${type} contact but there is no ${type} channel to send it through; ask an admin to add one`, ms: 0 });
-        continue;
-      }
-      results.push({ ...await this.sendTest(channel, username, to), channelName: channel.name, method: type });
-    }
-    if (results.length === 0) {
-      throw new ApiFailure(400, 'no_contact_methods', 'You have no contact method Vigil can page (e-mail, ntfy topic, Telegram chat id): add one under Your account, then try again.');
-    }
-    return results;
-  }
-
-  private async sendTest(channel: Parameters<Send>[0], by: string, to?: string): Promise<TestSendResult> {
-    const at = this.now().toISOString();
-    const url = `${this.deps.publicUrl}/`;
-    const message: PageMessage = {
-      event: 'test', title: `Vigil test page to ${channel.name}`,
-      text: `A test sent by ${by} at ${at}. If you can read this, pages reach this channel.`, severity: 'info',
-      incident: { id: 'test', title: 'Test page', service: 'vigil', host: 'vigil', severity: 'info', status: 'open', openedAt: at, lastEventAt: at, sources: [], url },
-    };
-    const outcome = await this.deps.send(channel, message, { id: `test_${newAckToken().token.slice(0, 16)}`, attempt: 1, sentAt: at, ...(to === undefined ? {} : { to }) });
-    return outcome.delivered
-      ? { delivered: true, status: outcome.status, ms: outcome.ms }
-      : { delivered: false, ...(outcome.status === undefined ? {} : { status: outcome.status }), error: outcome.error, ms: outcome.ms };
   }
 }

@@ -43,7 +43,13 @@ export function directoryOf(input: {
 }
 
 /** The contact fields each transport carries; Slack only mentions (in a Slack message of the same step). */
-const TRANSPORTS: ReadonlyArray<[keyof ContactMethods, ChannelType]> = [['email', 'email'], ['ntfyTopic', 'ntfy'], ['telegramChatId', 'telegram']];
+export const TRANSPORTS: ReadonlyArray<readonly [keyof ContactMethods, 'email' | 'ntfy' | 'telegram']> = [['email', 'email'], ['ntfyTopic', 'ntfy'], ['telegramChatId', 'telegram']];
+
+/** A person's address on this kind of channel (their contact methods), if they have one. */
+export function addressFor(type: ChannelType, contacts: ContactMethods | undefined): string | undefined {
+  const field = TRANSPORTS.find(([, t]) => t === type)?.[0];
+  return field === undefined ? undefined : contacts?.[field];
+}
 
 export interface Reached {
   recipients: Recipient[];

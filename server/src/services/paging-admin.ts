@@ -9,7 +9,7 @@ import type {
 import type { AuditContext, AuditLog } from '../audit.ts';
 import type { ConfigKind, Store } from '../store/types.ts';
 import { maskChannelConfig, SECRET_FIELDS } from '../paging/channel-config.ts';
-import type { PagingDirectory, StoredChannel } from '../paging/directory.ts';
+import { docAs, type PagingDirectory, type StoredChannel } from '../paging/directory.ts';
 import type { SecretBox } from '../paging/secrets.ts';
 import { onCallAt, shifts } from '../paging/schedule.ts';
 
@@ -151,7 +151,7 @@ export class PagingAdmin {
   async onCall(id: string, at: Date, days: number): Promise<OnCallAnswer> {
     const doc = await this.store.configs.get('schedule', id);
     if (!doc) throw notFound(`Schedule ${id}`);
-    const schedule = { ...doc.body, id: doc.id, updatedAt: doc.updatedAt } as unknown as Schedule;
+    const schedule = docAs<Schedule>(doc);
     return { at: at.toISOString(), userIds: onCallAt(schedule, at), shifts: shifts(schedule, at, days) };
   }
 
@@ -174,7 +174,7 @@ export class PagingAdmin {
 
   private async listDocs<T>(kind: ConfigKind): Promise<T[]> {
     const docs = await this.store.configs.list(kind);
-    return docs.map((d) => ({ ...d.body, id: d.id, updatedAt: d.updatedAt }) as T);
+    return docs.map((d) => docAs<T>(d));
   }
 
   private async saveDoc<T>(kind: ConfigKind, prefix: string, id: string | null, input: Record<string, unknown>, by: AuditContext): Promise<T> {

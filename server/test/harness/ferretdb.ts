@@ -2,10 +2,8 @@
 // with its data in a temporary directory that stop() removes.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { freePort, startOnFreshPorts, waitForPort } from './ports.ts';
+import { cachedTool, findExecutable } from './resources.ts';
 
 export interface FerretDb {
   /** `mongodb://127.0.0.1:PORT/`: append a database name per test run. */
@@ -14,30 +12,9 @@ export interface FerretDb {
   stop(): Promise<void>;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** FERRETDB_BIN, else the build cache, else `ferretdb` on PATH; throws saying where it looked. */
 export function ferretDbBinary(): string {
-  const fromEnv = process.env.FERRETDB_BIN;
-  if (fromEnv) {
-    if (!isExecutable(fromEnv)) throw new Error(`FERRETDB_BIN=${fromEnv} is not an executable file`);
-    return fromEnv;
-  }
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const cached = path.join(cacheHome, 'vigil', 'ferretdb-bin');
-  if (isExecutable(cached)) return cached;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'ferretdb');
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  throw new Error(`no FerretDB binary: set FERRETDB_BIN, build it to ${cached}, or put ferretdb on PATH`);
+  return findExecutable(['ferretdb'], 'FERRETDB_BIN', 'build it with scripts/install-ferretdb.sh (Go from the module proxy, cached)', cachedTool('ferretdb-bin'));
 }
 
 /** The probe for requireComponent: a binary that exists and runs (`--version`). */

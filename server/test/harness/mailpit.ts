@@ -3,12 +3,11 @@
 // received is read back through its HTTP API (GET /api/v1/messages, /api/v1/message/{ID}).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort, startOnFreshPorts, waitForPort } from './ports.ts';
+import { cachedTool, findExecutable } from './resources.ts';
 
-const BUILD_HINT = 'build it with scripts/install-mailpit.sh (Go from the module proxy, cached), or set MAILPIT_BIN';
+const BUILD_HINT = 'build it with scripts/install-mailpit.sh (Go from the module proxy, cached)';
 
 export interface MailpitAddress {
   Name: string;
@@ -46,30 +45,9 @@ export interface Mailpit {
   stop(): Promise<void>;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** MAILPIT_BIN, else the build cache, else `mailpit` on PATH; throws saying how to build it. */
 export function mailpitBinary(): string {
-  const fromEnv = process.env.MAILPIT_BIN;
-  if (fromEnv) {
-    if (!isExecutable(fromEnv)) throw new Error(`MAILPIT_BIN=${fromEnv} is not an executable file: ${BUILD_HINT}`);
-    return fromEnv;
-  }
-  const cacheDir = process.env.VIGIL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'vigil');
-  const cached = path.join(cacheDir, 'mailpit-bin');
-  if (isExecutable(cached)) return cached;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'mailpit');
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  throw new Error(`no Mailpit binary at ${cached} nor on PATH: ${BUILD_HINT}`);
+  return findExecutable(['mailpit'], 'MAILPIT_BIN', BUILD_HINT, cachedTool('mailpit-bin'));
 }
 
 /** The probe for requireComponent: a binary that exists and says it is Mailpit. */

@@ -44,12 +44,21 @@ export async function removeTempDir(dir: string): Promise<void> {
   tempDirs.delete(dir);
 }
 
-/** The path of an executable: `envVar` when set, else the first of `names` on PATH; throws saying how to get it. */
-export function findExecutable(names: string[], envVar: string, installHint: string): string {
+/** Where scripts/install-*.sh build a tool (`~/.cache/vigil/<file>`, or under VIGIL_CACHE_DIR / XDG_CACHE_HOME). */
+export function cachedTool(file: string): string {
+  const cacheDir = process.env.VIGIL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'vigil');
+  return path.join(cacheDir, file);
+}
+
+/**
+ * The path of an executable: `envVar` when set, else `cached` (a tool built into the cache) when
+ * given and there, else the first of `names` on PATH; throws saying how to get it.
+ */
+export function findExecutable(names: string[], envVar: string, installHint: string, cached?: string): string {
   const fromEnv = process.env[envVar];
   const candidates = fromEnv
     ? [fromEnv]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => names.map((n) => path.join(dir, n)));
+    : [...(cached ? [cached] : []), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => names.map((n) => path.join(dir, n)))];
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -59,8 +68,8 @@ export function findExecutable(names: string[], envVar: string, installHint: str
     }
   }
   throw new Error(fromEnv
-    ? `${envVar}=${fromEnv} is not an executable file`
-    : `${names.join(' or ')} not found on PATH (${installHint}, or set ${envVar})`);
+    ? `${envVar}=${fromEnv} is not an executable file (${installHint})`
+    : `${names.join(' or ')} not found${cached ? ` at ${cached} nor` : ''} on PATH (${installHint}, or set ${envVar})`);
 }
 
 export interface TrackedProcess {

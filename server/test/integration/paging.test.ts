@@ -24,7 +24,17 @@ function notification(service: string, fingerprint: string, severity = 'critical
   };
 }
 
-const json = (r: RecordedRequest) => JSON.parse(r.text) as Record<string, any>;
+/** The webhook channel's body (docs/paging.md), as far as these tests read it. */
+interface WebhookPage {
+  event?: string;
+  deliveryId?: string;
+  url?: string;
+  ackUrl?: string;
+  incident?: { id: string; service: string; [field: string]: unknown };
+  incidents?: Array<{ id: string; service: string }>;
+  [field: string]: unknown;
+}
+const json = (r: RecordedRequest) => JSON.parse(r.text) as WebhookPage;
 const forService = (receiver: Receiver, service: string) =>
   receiver.requests.filter((r) => r.text.includes(service)).map(json);
 
@@ -285,7 +295,7 @@ describe('no storm of pages', () => {
       const body = notification(services[0] ?? '', randomBytes(8).toString('hex'));
       body.alerts = services.map((service) => ({ ...body.alerts[0]!, labels: { alertname: 'HostDown', service, severity: 'critical' }, fingerprint: randomBytes(8).toString('hex') }));
       expect((await admin.request('POST', '/api/webhooks/alertmanager', body, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
-      const listed = () => new Set(receiver.requests.map(json).flatMap((p) => [p['incident']?.service, ...((p['incidents'] ?? []) as Array<{ service: string }>).map((i) => i.service)]));
+      const listed = () => new Set(receiver.requests.map(json).flatMap((p) => [p['incident']?.service, ...(p['incidents'] ?? []).map((i) => i.service)]));
       await expect.poll(() => services.every((svc) => listed().has(svc)), { timeout: 20_000 }).toBe(true);
       expect(receiver.requests.length).toBeLessThanOrEqual(3);
       expect(receiver.requests.map((r) => r.headers['x-vigil-event'])).toContain('digest');

@@ -8,7 +8,7 @@ import type { PagingAdmin } from '../../services/paging-admin.ts';
 import { parseChannelConfig } from '../../paging/channel-config.ts';
 import { ScheduleError } from '../../paging/schedule.ts';
 import { contactsInput, maintenanceInput, policyInput, scheduleInput } from '../../paging/policy-config.ts';
-import { HttpError, parseBody, parseQuery } from '../errors.ts';
+import { HttpError, invalidBody, invalidQuery, parseBody, parseQuery } from '../errors.ts';
 import { auditContext, principalOf, requireRole } from '../auth-middleware.ts';
 
 const channelBody = z.object({
@@ -40,10 +40,7 @@ function channelConfig(type: (typeof CHANNEL_TYPES)[number], input: unknown, pre
   try {
     return parseChannelConfig(type, input, previous);
   } catch (err) {
-    if (err instanceof z.ZodError) {
-      const problems = err.issues.map((i) => ({ path: ['config', ...i.path], message: i.message }));
-      throw new HttpError(400, 'invalid_request', `Invalid request body — ${problems.map((p) => `${p.path.map(String).join('.')}: ${p.message}`).join('; ')}`, problems);
-    }
+    if (err instanceof z.ZodError) throw invalidBody(err.issues.map((i) => ({ path: ['config', ...i.path], message: i.message })));
     throw err;
   }
 }
@@ -134,7 +131,7 @@ export function pagingRoutes(o: PagingRouteOptions): Router {
     try {
       res.json(await o.admin.onCall(idParam(req), q.at === undefined ? new Date() : new Date(q.at), q.days));
     } catch (err) {
-      if (err instanceof ScheduleError) throw new HttpError(400, 'invalid_query', `Invalid query — ${err.field}: ${err.message}`, [{ path: [err.field], message: err.message }]);
+      if (err instanceof ScheduleError) throw invalidQuery([{ path: [err.field], message: err.message }]);
       throw err;
     }
   });
