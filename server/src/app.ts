@@ -52,6 +52,7 @@ import { sendPage } from './paging/channels/index.ts';
 import { PagingAdmin } from './services/paging-admin.ts';
 import { pagingRoutes } from './http/routes/paging.ts';
 import { ackRoutes } from './http/routes/ack.ts';
+import { replicaName, Solo, type Membership } from './cluster/membership.ts';
 
 export interface AppDeps {
   store: Store;
@@ -86,12 +87,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const audit = new AuditLog(deps.store);
   const loginThrottle = new LoginThrottle();
   const origins = new OriginPolicy(config.publicUrl);
+  const cluster: Membership = new Solo(replicaName(config.cluster.replicaName));
 
   // Built in dependency order: the HTTP server, socket.io on it, the pipeline that broadcasts
   // through socket.io, then the sources and actions that hand their signals to the pipeline.
   const app = express();
   const httpServer = http.createServer(app);
-  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics, origins });
+  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics, origins, cluster });
   status.on('change', (s) => realtime.sourceStatus(s));
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
@@ -155,7 +157,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use('/api', ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
   // Before every other route: a page from a foreign origin may not act with a visitor's session cookie.
   app.use(originCheck(origins));
-  app.use(healthRoutes(storeLife, status, metrics, () => startup.state === 'done'));
+  app.use(healthRoutes(storeLife, status, metrics, () => cluster.state(), () => startup.state === 'done'));
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),

@@ -54,6 +54,12 @@ const envSchema = z.object({
     { message: 'expected the base64 of 32 random bytes: the key used before NOTIFY_SECRET_KEY' },
   ),
   NOTIFY_KEY_FILE: z.string().trim().optional(),
+  REDIS_URL: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
+    (v) => v === undefined || /^rediss?:\/\/[^/]+/.test(v),
+    { message: 'expected redis://host:port (or rediss:// for TLS)' },
+  ),
+  REPLICA_NAME: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected 1–63 letters, digits, dots, dashes or underscores').optional(),
+  REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
   SERVICE_LABELS: z.string().default('service,job,container,instance').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .refine((names) => names.length > 0 && names.every((n) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)), { message: 'expected comma-separated Prometheus label names, e.g. service,job,container,instance' }),
   SERVICE_MAP: z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -101,6 +107,10 @@ export interface Config {
   prometheusPollMs: number;
   /** Which Prometheus/Alertmanager labels name a service (first present wins), and renames of their values. */
   serviceMapping: { labels: string[]; aliases: Record<string, string> };
+  /** socket.io fan-out across replicas (REDIS_URL); unset → this replica's browsers only. */
+  redisUrl?: string;
+  /** This replica in a cluster (API.md "Several replicas"): its name, and where the other replicas reach it. */
+  cluster: { replicaName?: string; replicaUrl?: string };
   /** Paging (API.md "Paging"): e-mail transport, whether channels may reach private addresses, where the secrets key is. */
   paging: {
     smtp?: { url: string; from: string };
@@ -172,6 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ingestMaxBacklog: e.INGEST_MAX_BACKLOG,
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    cluster: {
+      ...(e.REPLICA_NAME ? { replicaName: e.REPLICA_NAME } : {}),
+      ...(e.REPLICA_URL ? { replicaUrl: e.REPLICA_URL.replace(/\/+$/, '') } : {}),
+    },
     paging: {
       ...(e.SMTP_URL ? { smtp: { url: e.SMTP_URL, from: e.SMTP_FROM } } : {}),
       smtpFrom: e.SMTP_FROM,

@@ -3,7 +3,7 @@
 import type { PublicUser } from './access.ts';
 import type { Container } from './containers.ts';
 import type { Incident, TimelineEntry } from './incidents.ts';
-import type { SourceStatus } from './status.ts';
+import type { ClusterState, SourceStatus } from './status.ts';
 
 /** socket.io events the server emits. */
 export interface ServerToClientEvents {
@@ -11,7 +11,9 @@ export interface ServerToClientEvents {
   'timeline:append': (entry: TimelineEntry) => void;
   'container:update': (container: Container) => void;
   'source:status': (status: SourceStatus) => void;
-  'server:hello': (hello: { serverTime: string; user: PublicUser }) => void;
+  'server:hello': (hello: { serverTime: string; user: PublicUser; cluster: ClusterState }) => void;
+  /** A replica took the lead (every browser on every replica gets it, through Redis when set). */
+  'cluster:leader': (leader: { leader: string; term: number }) => void;
   /**
    * Only after signals arrived out of order: the incident turned out to be part of another one,
    * `replacedBy` (when one covers its time; GET /api/incidents/:id of the old id leads there too).

@@ -10,10 +10,23 @@ export interface SourceStatus {
   since: string;
 }
 
+/**
+ * Which replica answers and which one leads (API.md "Several replicas"). With the embedded store
+ * there is one replica and it always leads. `leader` is null while no replica holds the lease
+ * (a failover under way); `term` grows by one with every new leader.
+ */
+export interface ClusterState {
+  replica: string;
+  role: 'leader' | 'follower';
+  leader: string | null;
+  term: number;
+}
+
 export interface ReadyReport {
   ready: boolean;
   store: { kind: StoreKind; state: 'up' | 'down'; detail?: string };
   sources: SourceStatus[];
+  cluster: ClusterState;
 }
 
 export interface ApiErrorBody {

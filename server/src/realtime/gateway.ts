@@ -13,6 +13,7 @@ import type { AuthService, Principal } from '../auth/service.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
+import type { Membership } from '../cluster/membership.ts';
 import { principalFrom } from '../http/auth-middleware.ts';
 import type { OriginPolicy } from '../http/origin.ts';
 import { principalKey, SyncGuard, type SyncLimits } from './sync-guard.ts';
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   logger: Logger;
   metrics: Metrics;
   origins: OriginPolicy;
+  /** Which replica this is and who leads: told in `server:hello`. */
+  cluster: Membership;
   /** Tests lower these; the defaults are in sync-guard.ts. */
   limits?: Partial<SyncLimits>;
   syncPageBytes?: number;
@@ -103,6 +106,7 @@ export class RealtimeGateway {
       socket.emit('server:hello', {
         serverTime: new Date().toISOString(),
         user: p.user ?? { id: p.tokenId ?? p.actor, username: p.actor, role: p.role, createdAt: new Date(0).toISOString() },
+        cluster: deps.cluster.state(),
       });
       socket.use((_event, next) => {
         void guard.message(socket.id).then((ok) => {
@@ -155,6 +159,7 @@ export class RealtimeGateway {
   timelineRemove(id: string, incidentId: string): void { this.io.emit('timeline:remove', { id, incidentId }); }
   containerUpdate(container: Container): void { this.io.emit('container:update', container); }
   sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }
+  clusterLeader(leader: { leader: string; term: number }): void { this.io.emit('cluster:leader', leader); }
 
   /** Closes every socket whose session or token no longer holds. Coalesces overlapping calls. */
   recheck(): Promise<void> {

@@ -2,12 +2,12 @@
 // first-start setup — migrations, the first admin, the webhook token — is not finished),
 // GET /metrics (Prometheus exposition).
 import { Router } from 'express';
-import type { ReadyReport } from '../../contract/index.ts';
+import type { ClusterState, ReadyReport } from '../../contract/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { StatusBoard } from '../../status.ts';
 import type { StoreLifecycle } from '../../store/lifecycle.ts';
 
-export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics, started: () => boolean = () => true): Router {
+export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics, cluster: () => ClusterState, started: () => boolean = () => true): Router {
   const r = Router();
 
   r.get('/healthz', (_req, res) => {
@@ -23,6 +23,7 @@ export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metr
       ready,
       store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(detail ? { detail } : {}) },
       sources: board.list(),
+      cluster: cluster(),
     };
     res.status(ready ? 200 : 503).json(report);
   });
