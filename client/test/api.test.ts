@@ -89,7 +89,7 @@ describe('toApiError', () => {
 });
 
 describe('fetchReadiness', () => {
-  const report = { ready: false, store: { kind: 'embedded', state: 'down', detail: 'disk full' }, sources: [] };
+  const report = { ready: false, store: { kind: 'embedded', state: 'down', detail: 'disk full' }, sources: [], cluster: { replica: 'vigil-1', role: 'leader', leader: 'vigil-1', term: 1 } };
 
   it('accepts the report on 503 (store down)', async () => {
     await expect(fetchReadiness(fakeFetch(() => json(503, report)).fetch)).resolves.toEqual(report);
@@ -97,5 +97,13 @@ describe('fetchReadiness', () => {
 
   it('rejects an answer that is not a report', async () => {
     await expect(fetchReadiness(fakeFetch(() => json(200, { status: 'ok' })).fetch)).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('rejects a report whose cluster part is not the contract\'s', async () => {
+    const { cluster: _dropped, ...withoutCluster } = report;
+    await expect(fetchReadiness(fakeFetch(() => json(200, withoutCluster)).fetch)).rejects.toBeInstanceOf(ApiError);
+    await expect(fetchReadiness(fakeFetch(() => json(200, { ...report, cluster: { ...report.cluster, role: 'boss' } })).fetch)).rejects.toBeInstanceOf(ApiError);
+    const failover = { ...report, cluster: { replica: 'vigil-2', role: 'follower', leader: null, term: 4 } };
+    await expect(fetchReadiness(fakeFetch(() => json(200, failover)).fetch)).resolves.toEqual(failover);
   });
 });

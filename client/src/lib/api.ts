@@ -1,6 +1,7 @@
 // The one way the UI talks HTTP to Vigil: JSON in and out, the session cookie, the CSRF header on
 // changes, and every failure turned into an ApiError that carries the server's own words.
 import { ApiFailure, type ApiErrorBody, type ReadyReport } from '@vigil/server/contract';
+import { isClusterState } from './cluster.ts';
 
 /** A failed request, in the server's own words (status 0: Vigil could not be reached). */
 export class ApiError extends ApiFailure {
@@ -137,7 +138,7 @@ export const api: ApiClient = createApiClient({
 
 export function isReadyReport(v: unknown): v is ReadyReport {
   return isRecord(v) && typeof v['ready'] === 'boolean' && isRecord(v['store'])
-    && typeof v['store']['state'] === 'string' && Array.isArray(v['sources']);
+    && typeof v['store']['state'] === 'string' && Array.isArray(v['sources']) && isClusterState(v['cluster']);
 }
 
 /** GET /readyz: 200 and 503 both carry the report (503 = the store is down). */

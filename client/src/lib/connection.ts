@@ -67,16 +67,21 @@ export interface BannerItem {
 
 /**
  * One line per thing that is broken, the live connection first: what, since when, and the
- * server's detail for a hover. Empty when all is well.
+ * server's detail for a hover. Empty when all is well. `leaderlessSince`: since when no replica
+ * leads (a failover under way), null while one does.
  */
 export function bannerItems(
   connection: { state: ConnectionState; since: string },
   sources: readonly SourceStatus[],
   store: StoreHealth | null,
+  leaderlessSince: string | null = null,
 ): BannerItem[] {
   const items: BannerItem[] = [];
   if (connection.state === 'offline') {
     items.push({ key: 'connection', text: 'Live updates lost — reconnecting; what you see may be stale', since: connection.since });
+  }
+  if (leaderlessSince !== null && connection.state !== 'offline') {
+    items.push({ key: 'failover', text: 'Failover under way — no replica leads; restarts and pages wait for the next leader', since: leaderlessSince });
   }
   if (store && store.state === 'down') {
     items.push({ key: 'store', text: `Store (${store.kind}) down — changes are not saved`, since: store.since, ...(store.detail ? { detail: store.detail } : {}) });

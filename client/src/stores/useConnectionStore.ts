@@ -4,12 +4,13 @@
 import { computed, markRaw, ref } from 'vue';
 import { defineStore } from 'pinia';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, PublicUser, ServerToClientEvents, SourceStatus } from '@vigil/server/contract';
+import type { ClientToServerEvents, ClusterState, PublicUser, ServerToClientEvents, SourceStatus } from '@vigil/server/contract';
 import { api, ApiError, fetchReadiness } from '../lib/api.ts';
 import { catchUp } from '../lib/catch-up.ts';
 import { createRelay } from '../lib/relay.ts';
 import { isSourceStatus, sourceKey } from '../lib/wire.ts';
 import { laterIso } from '../lib/time.ts';
+import { isClusterState, isLeaderEvent, newerCluster, severalReplicas, withLeader } from '../lib/cluster.ts';
 import type { ConnectionState, StoreHealth } from '../lib/connection.ts';
 
 type VigilSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -29,6 +30,13 @@ const RETRY_AFTER_REFUSAL_MS = 5_000;
 const SYNC_MARGIN_MS = 2_000;
 /** One sync page that takes longer than this is given up (the lists are re-read on connect anyway). */
 const SYNC_TIMEOUT_MS = 30_000;
+/**
+ * With several replicas, /readyz is read again this often (while the page is shown): a follower
+ * announces a new leader (`cluster:leader`) but not the old one's lease lapsing.
+ */
+export const CLUSTER_POLL_MS = 15_000;
+/** …and this often while no replica leads, until one does. */
+export const FAILOVER_POLL_MS = 3_000;
 
 export const useConnectionStore = defineStore('connection', () => {
   const state = ref<ConnectionState>('offline');
@@ -45,6 +53,11 @@ export const useConnectionStore = defineStore('connection', () => {
   const sources = ref<Record<string, SourceStatus>>({});
   const store = ref<StoreHealth | null>(null);
   const readinessError = ref<string | null>(null);
+  /** Which replica serves this browser and which one leads; null until the server said. */
+  const cluster = ref<ClusterState | null>(null);
+  /** When this browser first heard that no replica leads (client clock, ISO); null while one does. */
+  const leaderlessSince = ref<string | null>(null);
+  const multiReplica = computed(() => severalReplicas(cluster.value, store.value?.kind ?? null));
 
   const relay = markRaw(createRelay<LiveEvents>((err) => { lastError.value = `a live update could not be applied: ${String(err)}`; }));
 
@@ -56,6 +69,7 @@ export const useConnectionStore = defineStore('connection', () => {
   let catchingUpFrom: string | null = null;
   let catchUpRun = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let clusterTimer: ReturnType<typeof setTimeout> | undefined;
 
   const sourceList = computed(() => Object.values(sources.value)
     .sort((a, b) => a.source.localeCompare(b.source) || (a.host ?? '').localeCompare(b.host ?? '')));
@@ -81,6 +95,30 @@ export const useConnectionStore = defineStore('connection', () => {
     sources.value = { ...sources.value, [key]: status };
   }
 
+  function setCluster(next: ClusterState | null): void {
+    cluster.value = next;
+    if (next === null || next.leader !== null) leaderlessSince.value = null;
+    else leaderlessSince.value ??= new Date().toISOString();
+    scheduleClusterPoll();
+  }
+
+  function applyCluster(next: ClusterState): void {
+    setCluster(newerCluster(cluster.value, next));
+  }
+
+  /** Reads /readyz again later while several replicas are in play and the link is live. */
+  function scheduleClusterPoll(): void {
+    clearTimeout(clusterTimer);
+    clusterTimer = undefined;
+    if (!wanted || state.value !== 'live' || !multiReplica.value) return;
+    const wait = cluster.value?.leader === null ? FAILOVER_POLL_MS : CLUSTER_POLL_MS;
+    clusterTimer = setTimeout(() => {
+      clusterTimer = undefined;
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') scheduleClusterPoll();
+      else void refreshReadiness();
+    }, wait);
+  }
+
   async function refreshReadiness(): Promise<void> {
     try {
       const report = await fetchReadiness();
@@ -102,8 +140,10 @@ export const useConnectionStore = defineStore('connection', () => {
         since: prevStore && prevStore.state === report.store.state ? prevStore.since : new Date().toISOString(),
       };
       readinessError.value = null;
+      applyCluster(report.cluster);
     } catch (err) {
       readinessError.value = err instanceof Error ? err.message : String(err);
+      scheduleClusterPoll();
     }
   }
 
@@ -157,6 +197,7 @@ export const useConnectionStore = defineStore('connection', () => {
       syncFrom = catchingUpFrom ?? (lastSeen.value === null ? null : new Date(Date.parse(lastSeen.value) - SYNC_MARGIN_MS).toISOString());
       if (!wanted) return;
       setState('offline');
+      clearTimeout(clusterTimer);
       if (reason === 'io server disconnect') void afterRefusal('the server closed the connection');
     });
 
@@ -173,6 +214,10 @@ export const useConnectionStore = defineStore('connection', () => {
     s.on('server:hello', (h) => {
       hello.value = h;
       seen(h.serverTime);
+      if (isClusterState(h.cluster)) applyCluster(h.cluster);
+    });
+    s.on('cluster:leader', (event) => {
+      if (isLeaderEvent(event)) setCluster(withLeader(cluster.value, event));
     });
     s.on('source:status', (status) => {
       if (isSourceStatus(status)) applySource(status);
@@ -202,6 +247,8 @@ export const useConnectionStore = defineStore('connection', () => {
   function disconnect(): void {
     wanted = false;
     clearTimeout(retryTimer);
+    clearTimeout(clusterTimer);
+    clusterTimer = undefined;
     socket?.disconnect();
     setState('offline');
     everConnected = false;
@@ -213,11 +260,12 @@ export const useConnectionStore = defineStore('connection', () => {
     lastError.value = null;
     sources.value = {};
     store.value = null;
+    setCluster(null);
     relay.emit('connection:reset');
   }
 
   return {
-    state, since, lastSeen, hello, lastError, sources, sourceList, store, readinessError, relay,
+    state, since, lastSeen, hello, lastError, sources, sourceList, store, readinessError, cluster, leaderlessSince, multiReplica, relay,
     connect, disconnect, refreshReadiness,
   };
 });
