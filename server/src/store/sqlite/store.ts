@@ -1,4 +1,5 @@
-// The embedded store: one SQLite file in the data directory, used when no MONGODB_URL is set.
+// The embedded store: one SQLite file in the data directory, used when no MONGODB_URL is set, by
+// one Vigil at a time (lock.ts).
 import path from 'node:path';
 import type { Logger } from '../../logger.ts';
 import { logCaseClashRenames } from '../usernames.ts';
@@ -9,6 +10,7 @@ import { SqliteConfigs } from './configs.ts';
 import { SqliteConnection } from './connection.ts';
 import { secureDatabaseFiles, secureDataDir } from './files.ts';
 import { SqliteIncidents } from './incidents.ts';
+import { DataDirLock } from './lock.ts';
 import { caseClashRenames, migrate } from './migrations.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqlitePostmortems } from './postmortems.ts';
@@ -32,6 +34,7 @@ export class SqliteStore implements Store {
   private readonly conn = new SqliteConnection();
   private readonly log: Logger | undefined;
   private readonly beforeCommitWrite: (() => void) | undefined;
+  private lock: DataDirLock | undefined;
 
   readonly signals = new SqliteSignals(this.conn);
   readonly incidents = new SqliteIncidents(this.conn);
@@ -53,9 +56,19 @@ export class SqliteStore implements Store {
     this.file = path.join(dataDir, DATABASE_FILE);
   }
 
+  /**
+   * Makes DATA_DIR (0700) and takes it for this process, or throws DataDirInUseError naming the
+   * Vigil that holds it (lock.ts). init() does it too; main.ts calls it first, to stop at once.
+   */
+  claimDataDir(): void {
+    if (this.lock) return;
+    secureDataDir(this.dataDir, this.log);
+    this.lock = DataDirLock.acquire(this.dataDir, this.log);
+  }
+
   async init(): Promise<void> {
     if (this.conn.isOpen) return;
-    secureDataDir(this.dataDir, this.log);
+    this.claimDataDir();
     secureDatabaseFiles(this.file, this.log);
     const db = this.conn.open(this.file);
     try {
@@ -77,5 +90,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.conn.close();
+    this.lock?.release();
+    this.lock = undefined;
   }
 }
