@@ -1,6 +1,7 @@
-// The sample stack's files as the real tools read them: docker-compose.yml (docker-compose config),
-// prometheus.yml and its rules (promtool check, and the rule unit tests), alertmanager.yml (amtool),
-// and the backend's game-day switches as Prometheus scrapes them.
+// The sample stack's files as the real tools read them: docker-compose.yml and docker-compose.ha.yml
+// (docker-compose config), deploy/haproxy/haproxy.cfg (haproxy -c), prometheus.yml and its rules
+// (promtool check, and the rule unit tests), alertmanager.yml (amtool), and the backend's game-day
+// switches as Prometheus scrapes them.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ const compose = await requireComponent('docker-compose', () => findExecutable(['
 const promtool = await requireComponent('promtool', () => findExecutable(['promtool'], 'PROMTOOL_BIN', 'apt-get install prometheus'));
 const amtool = await requireComponent('amtool', () => findExecutable(['amtool'], 'AMTOOL_BIN', 'apt-get install prometheus-alertmanager'));
 const prometheus = await requireComponent('prometheus', prometheusBinary);
+const haproxy = await requireComponent('haproxy', () => findExecutable(['haproxy'], 'HAPROXY_BIN', 'apt-get install haproxy'));
 
 function run(binary: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -49,6 +51,79 @@ describeWith(compose, 'docker-compose.yml', (binary) => {
       expect(dockerfile).toMatch(/^USER node$/m);
     }
     for (const service of ['mongo', 'prometheus', 'alertmanager']) expect(block(service)).toMatch(/healthcheck:/);
+  });
+});
+
+/** One service's block of `docker-compose config` output (services are indented two spaces). */
+const serviceBlock = (output: string, service: string): string => output.split(/^ {2}(?=\S)/m).find((b) => b.startsWith(`${service}:`)) ?? '';
+
+describeWith(compose, 'docker-compose.ha.yml', (binary) => {
+  const env = { WEBHOOK_TOKEN: 'a-token-of-twenty-chars', NOTIFY_SECRET_KEY: 'c2FtZS1rZXktb24tZXZlcnktcmVwbGljYS0zMmJ5dGU=' };
+  const config = (vars: NodeJS.ProcessEnv) => run(binary, ['-f', 'docker-compose.ha.yml', 'config'], vars);
+
+  test('validates, and names WEBHOOK_TOKEN and NOTIFY_SECRET_KEY when they are missing', async () => {
+    const ok = await config(env);
+    expect(ok.output).not.toMatch(/ERROR/);
+    expect(ok.code).toBe(0);
+    for (const service of ['vigil-1', 'vigil-2', 'haproxy', 'redis', 'mongo-1', 'mongo-2', 'mongo-3', 'mongo-init', 'prometheus', 'alertmanager', 'backend', 'frontend']) {
+      expect(ok.output).toMatch(new RegExp(`^  ${service}:$`, 'm'));
+    }
+    const noToken = await config({ NOTIFY_SECRET_KEY: env.NOTIFY_SECRET_KEY });
+    expect(noToken.code).not.toBe(0);
+    expect(noToken.output).toMatch(/set WEBHOOK_TOKEN in \.env/);
+    const noKey = await config({ WEBHOOK_TOKEN: env.WEBHOOK_TOKEN });
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.output).toMatch(/set NOTIFY_SECRET_KEY in \.env .*every replica needs the same key/);
+  });
+
+  test('two replicas with their own names and addresses on one MongoDB replica set and Redis, restarted unless stopped', async () => {
+    const { output } = await config(env);
+    for (const replica of ['vigil-1', 'vigil-2']) {
+      const block = serviceBlock(output, replica);
+      expect(block).toMatch(new RegExp(`REPLICA_NAME: ${replica}$`, 'm'));
+      expect(block).toMatch(new RegExp(`REPLICA_URL: http://${replica}:8080$`, 'm'));
+      expect(block).toMatch(/MONGODB_URL: mongodb:\/\/mongo-1:27017,mongo-2:27017,mongo-3:27017\/vigil\?replicaSet=rs0$/m);
+      expect(block).toMatch(/REDIS_URL: redis:\/\/redis:6379$/m);
+      expect(block).toMatch(/NOTIFY_SECRET_KEY: c2FtZS1rZXkt/);
+      expect(block).toMatch(/restart: unless-stopped/);
+      expect(block).toMatch(/mongo-init:\n\s+condition: service_completed_successfully/);
+      expect(block).toMatch(/\/var\/run\/docker\.sock:\/var\/run\/docker\.sock/);
+    }
+    // Three nodes of rs0, made a replica set by the one-shot init once all three answer.
+    for (const node of ['mongo-1', 'mongo-2', 'mongo-3']) {
+      expect(serviceBlock(output, node)).toMatch(/- --replSet\n\s+- rs0/);
+      expect(serviceBlock(output, node)).toMatch(/healthcheck:/);
+      expect(serviceBlock(output, 'mongo-init')).toMatch(new RegExp(`${node}:\\n\\s+condition: service_healthy`));
+      expect(serviceBlock(output, 'mongo-init')).toContain(`host: '${node}:27017'`);
+    }
+    expect(serviceBlock(output, 'mongo-init')).toMatch(/rs\.initiate\(\{ _id: 'rs0'/);
+    // HAProxy takes :8080 and answers to the name Alertmanager's webhook and Prometheus use.
+    const proxy = serviceBlock(output, 'haproxy');
+    expect(proxy).toMatch(/published: 8080/);
+    expect(proxy).toMatch(/aliases:\n\s+- vigil$/m);
+    expect(proxy).toMatch(/deploy\/haproxy:\/usr\/local\/etc\/haproxy:ro/);
+  });
+});
+
+describeWith(haproxy, 'deploy/haproxy/haproxy.cfg (haproxy -c)', (binary) => {
+  const file = path.join(repo, 'deploy/haproxy/haproxy.cfg');
+
+  test('checks clean; the only warnings are the replicas it resolves at run time', async () => {
+    const res = await run(binary, ['-c', '-f', file]);
+    expect(res.output).toContain('Configuration file is valid');
+    expect(res.code).toBe(0);
+    const warnings = res.output.split('\n').filter((l) => l.includes('[WARNING]'));
+    for (const w of warnings) expect(w).toMatch(/could not resolve address 'vigil-[12]', disabling server/);
+  });
+
+  test('round robin over both replicas checked on /readyz, sticky by cookie, WebSocket-length tunnels', () => {
+    const cfg = readFileSync(file, 'utf8');
+    expect(cfg).toMatch(/^\s+balance roundrobin$/m);
+    expect(cfg).toMatch(/^\s+http-check send meth GET uri \/readyz\b/m);
+    expect(cfg).toMatch(/^\s+http-check expect status 200$/m);
+    expect(cfg).toMatch(/^\s+cookie VIGIL_REPLICA insert indirect nocache/m);
+    expect(cfg).toMatch(/^\s+timeout tunnel 1h$/m);
+    for (const replica of ['vigil-1', 'vigil-2']) expect(cfg).toMatch(new RegExp(`^\\s+server ${replica} ${replica}:8080 check cookie ${replica}$`, 'm'));
   });
 });
 
