@@ -42,7 +42,7 @@ import { IncidentQueries } from './services/incidents.ts';
 import { IncidentActions } from './services/incident-actions.ts';
 import { ContainerActions } from './services/container-actions.ts';
 import { Postmortems } from './services/postmortems.ts';
-import type { EngineOptions } from './domain/index.ts';
+import { KIND, type EngineOptions } from './domain/index.ts';
 import { SecretBox } from './paging/secrets.ts';
 import { PagingDirectory } from './paging/directory.ts';
 import { Dispatcher, type Send } from './paging/dispatcher.ts';
@@ -52,7 +52,11 @@ import { sendPage } from './paging/channels/index.ts';
 import { PagingAdmin } from './services/paging-admin.ts';
 import { pagingRoutes } from './http/routes/paging.ts';
 import { ackRoutes } from './http/routes/ack.ts';
+import { hostname } from 'node:os';
 import { replicaName, Solo, type Membership } from './cluster/membership.ts';
+import { LeaseMembership } from './cluster/lease.ts';
+import { ClusterSink, ForwardedTail } from './cluster/forward.ts';
+import { leaderProxy } from './cluster/leader-proxy.ts';
 
 export interface AppDeps {
   store: Store;
@@ -61,6 +65,11 @@ export interface AppDeps {
   announce?: (text: string) => void;
   /** Engine tunables (tests shorten the quiet period). */
   engine?: Partial<EngineOptions>;
+  /**
+   * Several replicas: this one led and another took over. main.ts exits (fail-stop: whatever this
+   * process still had under way as leader ends with it); the default closes the app.
+   */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 export interface VigilApp {
@@ -87,7 +96,11 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const audit = new AuditLog(deps.store);
   const loginThrottle = new LoginThrottle();
   const origins = new OriginPolicy(config.publicUrl);
-  const cluster: Membership = new Solo(replicaName(config.cluster.replicaName));
+  // Several replicas on one MongoDB: the lease decides who leads (cluster/README.md).
+  const replica = replicaName(config.cluster.replicaName);
+  const cluster: Membership = deps.store.cluster
+    ? new LeaseMembership({ store: deps.store.cluster, replica, replicaUrl: config.cluster.replicaUrl ?? `http://${hostname()}:${config.port}`, logger: log })
+    : new Solo(replica);
 
   // Built in dependency order: the HTTP server, socket.io on it, the pipeline that broadcasts
   // through socket.io, then the sources and actions that hand their signals to the pipeline.
@@ -98,9 +111,14 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
   const pipeline = new IngestPipeline({
-    store: deps.store, broadcast: realtime, logger: log, maxBacklog: config.ingestMaxBacklog,
+    store: deps.store, broadcast: realtime, logger: log, maxBacklog: config.ingestMaxBacklog, fence: cluster.fence,
     options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
   });
+
+  // What every replica takes in (webhook, people's actions): into the pipeline on the leader, into
+  // the store's queue on a follower, from which the leader takes it.
+  const sink = new ClusterSink({ pipeline, membership: cluster, queue: deps.store.cluster });
+  const tail = deps.store.cluster ? new ForwardedTail({ queue: deps.store.cluster, pipeline, logger: log }) : undefined;
 
   // The ledger and maintenance mode before the Docker source: it tells Vigil's own restarts and
   // paused containers by them. Docker watchers report their own status.
@@ -111,7 +129,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     broadcast: realtime, tracker: ledger, decorate: (c) => maintenance.decorate(c),
   });
   const dockerActions = createDockerActions({
-    docker, ledger, maintenance, sink: pipeline, audit, logger: log, policy: supervisorPolicy(config), ready: storeReady,
+    docker, ledger, maintenance, sink: pipeline, audit, logger: log, policy: supervisorPolicy(config), ready: storeReady, fence: cluster.fence,
   });
   pipeline.onSignal((signal) => dockerActions.supervisor.onSignal(signal));
 
@@ -130,8 +148,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const pagingDirectory = new PagingDirectory(deps.store, secretBox);
   const sendContext = { allowPrivate: config.paging.allowPrivate, ...(config.paging.smtp ? { smtp: config.paging.smtp } : {}) };
   const send: Send = (channel, message, delivery) => sendPage(channel, message, delivery, sendContext);
+  // Pages go out only while this replica leads; test pages from any replica.
+  const fencedSend: Send = async (channel, message, delivery) => {
+    await cluster.fence?.();
+    return send(channel, message, delivery);
+  };
   const record = (signals: Parameters<IngestPipeline['ingest']>[0]) => pipeline.ingest(signals);
-  const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, box: secretBox, send, record, logger: log });
+  const dispatcher = new Dispatcher({ store: deps.store, directory: pagingDirectory, box: secretBox, send: fencedSend, record, logger: log });
   const paging = new PagingService({
     store: deps.store, directory: pagingDirectory, box: secretBox, dispatcher, record, publicUrl: config.publicUrl, logger: log,
     servicePaused: (service, host) => maintenance.isPaused({ host, id: '', service }),
@@ -140,8 +163,51 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const testPages = new TestPages({ directory: pagingDirectory, send, publicUrl: config.publicUrl });
   const pagingAdmin = new PagingAdmin({ store: deps.store, box: secretBox, directory: pagingDirectory, audit });
 
+  // What the leader runs: the engine restored from the store, Docker and Prometheus watched, the
+  // followers' queue taken in, paging. Started each time this replica takes the lead.
+  let closing: Promise<void> | undefined;
+  let leading: Promise<void> | undefined;
+  const lead = (term: number): Promise<void> => {
+    const restored = pipeline.start();
+    // Once per host: what the previous leader left down (a death taken in, the restart not done).
+    const takenOver = new Set<string>();
+    docker.onWatching((host) => {
+      if (takenOver.has(host)) return;
+      takenOver.add(host);
+      void restored.then(() => dockerActions.supervisor.takeOver(host, term, (h, id) => pipeline.newestSignal(
+        (s) => s.host === h && s.container === id && s.kind === KIND.die,
+      )), () => undefined);
+    });
+    docker.start();
+    void restored.then(async () => {
+      if (closing) return;
+      prometheusSource?.start();
+      tail?.start();
+      realtime.clusterLeader({ leader: replica, term });
+      const resealed = await pagingAdmin.resealChannels();
+      if (resealed > 0) log.info({ channels: resealed, key: secretBox.keyId }, 'channel secrets sealed again with the current key');
+      // Pages after the engine is restored: what a previous run left pending goes out, what it missed is planned.
+      await paging.start();
+    }, () => undefined).catch((err: unknown) => log.error({ err }, 'paging did not start; pages are planned again with the next incident change'));
+    return restored;
+  };
+  cluster.onLeading((term) => {
+    leading = lead(term);
+    leading.catch((err: unknown) => log.error({ err, term }, 'the engine could not be restored on taking the lead; it is restored with the next signal'));
+  });
+  cluster.onLost((reason) => {
+    if (deps.onLeadershipLost) deps.onLeadershipLost(reason);
+    else void close();
+  });
   const startup = new Startup({
-    storeReady, restore: () => pipeline.start(), auth, store: deps.store, config, logger: log,
+    storeReady,
+    // A follower is ready once it knows who leads; the leader once its engine is restored.
+    restore: async () => {
+      cluster.start();
+      await cluster.firstLook;
+      await leading;
+    },
+    auth, store: deps.store, config, logger: log,
     announce: deps.announce ?? ((text: string) => process.stdout.write(text)),
   });
 
@@ -153,7 +219,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // An ack link's token is its own credential and no session is used, so the Origin check (about
   // sessions) does not apply: the confirmation page's form posts with `Origin: null` under the
   // no-referrer policy.
-  const incidentActions = new IncidentActions({ store: deps.store, sink: pipeline, audit });
+  const incidentActions = new IncidentActions({ store: deps.store, sink, audit });
   app.use('/api', ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
   // Before every other route: a page from a foreign origin may not act with a visitor's session cookie.
   app.use(originCheck(origins));
@@ -161,7 +227,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),
-    sink: pipeline, overloaded: () => pipeline.overloaded,
+    sink, overloaded: () => sink.overloaded,
     mapping: config.serviceMapping, registry: metrics.registry, logger: log,
   }));
 
@@ -176,6 +242,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   });
   api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
   api.use(authenticate(auth));
+  // On a follower, what only the leader holds is asked of the leader.
+  api.use(leaderProxy(cluster, replica));
   api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
@@ -198,7 +266,26 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use(clientRoutes(config.clientDist));
   app.use(errorHandler(log.child({ module: 'http' })));
 
-  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      dockerActions.close();
+      await tail?.stop();
+      await docker.close();
+      await prometheusSource?.stop();
+      await paging.stop();
+      await pipeline.stop();
+      // After the leader's work has stopped: handing the lease back lets another replica lead at once.
+      await cluster.stop();
+      const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
+      forced.unref();
+      await realtime.close();
+      clearTimeout(forced);
+      await storeLife.close();
+      log.info('vigil stopped');
+    })();
+    return closing;
+  };
+
   return {
     httpServer,
     auth,
@@ -209,40 +296,14 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     webhookToken: () => startup.webhookToken(),
     listen: () => new Promise((resolve, reject) => {
       storeLife.start();
-      docker.start();
-      // The source remembers what it reported in the store: it starts once the store is there.
-      startup.done.then(() => { if (!closing) prometheusSource?.start(); }, () => undefined);
-      // Pages after the engine is restored: what a previous run left pending goes out, what it missed is planned.
-      startup.done.then(async () => {
-        if (closing) return;
-        const resealed = await pagingAdmin.resealChannels();
-        if (resealed > 0) log.info({ channels: resealed, key: secretBox.keyId }, 'channel secrets sealed again with the current key');
-        await paging.start();
-      }, () => undefined)
-        .catch((err: unknown) => log.error({ err }, 'paging did not start; pages are planned again with the next incident change'));
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
         httpServer.off('error', reject);
         const address = httpServer.address() as AddressInfo;
-        log.info({ host: address.address, port: address.port, store: deps.store.kind }, 'vigil listening');
+        log.info({ host: address.address, port: address.port, store: deps.store.kind, replica }, 'vigil listening');
         resolve(address);
       });
     }),
-    close: () => {
-      closing ??= (async () => {
-        dockerActions.close();
-        await docker.close();
-        await prometheusSource?.stop();
-        await paging.stop();
-        await pipeline.stop();
-        const forced = setTimeout(() => httpServer.closeAllConnections(), 5_000);
-        forced.unref();
-        await realtime.close();
-        clearTimeout(forced);
-        await storeLife.close();
-        log.info('vigil stopped');
-      })();
-      return closing;
-    },
+    close,
   };
 }

@@ -35,10 +35,12 @@ export function createDockerActions(deps: {
   policy: SupervisorPolicy;
   /** Resolves once the store is initialized (maintenance mode is read from it). */
   ready: () => Promise<void>;
+  /** Several replicas: Docker is asked only while this replica leads. */
+  fence?: (() => Promise<void>) | undefined;
 }): DockerActions {
   const log = deps.logger.child({ module: 'actions' });
   const { ledger, maintenance } = deps;
-  const restarts = new RestartAction({ sink: deps.sink, audit: deps.audit, ledger, docker: deps.docker, logger: deps.logger });
+  const restarts = new RestartAction({ sink: deps.sink, audit: deps.audit, ledger, docker: deps.docker, logger: deps.logger, fence: deps.fence });
   const supervisor = new Supervisor({ docker: deps.docker, restarts, sink: deps.sink, maintenance, policy: deps.policy, logger: deps.logger });
   deps.ready()
     .then(() => maintenance.load())

@@ -17,6 +17,8 @@ export interface RestartOutcome {
   ok: boolean;
   error?: string;
   durationMs: number;
+  /** The supervisor's decision was already on record (another leader made it before a failover): not done twice. */
+  alreadyDecided?: boolean;
 }
 
 export class RestartBusyError extends Error {
@@ -46,14 +48,17 @@ export class RestartAction {
   private readonly docker: DockerSource;
   private readonly log: Logger;
   private readonly now: () => Date;
+  private readonly fence: () => Promise<void>;
 
-  constructor(deps: { sink: SignalSink; audit: AuditLog; ledger: ActionLedger; docker: DockerSource; logger: Logger; now?: () => Date }) {
+  /** `fence`: several replicas — Docker is asked only while this replica leads (cluster/lease.ts). */
+  constructor(deps: { sink: SignalSink; audit: AuditLog; ledger: ActionLedger; docker: DockerSource; logger: Logger; now?: () => Date; fence?: (() => Promise<void>) | undefined }) {
     this.sink = deps.sink;
     this.audit = deps.audit;
     this.ledger = deps.ledger;
     this.docker = deps.docker;
     this.log = deps.logger.child({ module: 'restart' });
     this.now = deps.now ?? (() => new Date());
+    this.fence = deps.fence ?? (() => Promise.resolve());
   }
 
   /**
@@ -77,11 +82,18 @@ export class RestartAction {
   async supervise(container: ContainerRef, decision: SupervisorRestart): Promise<RestartOutcome> {
     const actionId = randomUUID();
     this.claim(container, actionId, 'supervisor');
+    let fresh;
     try {
-      await this.sink.ingest([supervisorRestartSignal({ container, at: this.now().toISOString(), ...decision })]);
+      // The decision's id derives from the death and the attempt: storing it is claiming it.
+      fresh = await this.sink.ingest([supervisorRestartSignal({ container, at: this.now().toISOString(), ...decision })]);
     } catch (err) {
       this.ledger.finished(container.host, container.id, actionId, false);
       throw err;
+    }
+    if (fresh.length === 0) {
+      this.ledger.finished(container.host, container.id, actionId, false);
+      this.log.info({ container: target(container), decision: decision.decisionId }, 'this restart was already decided (by the leader before a failover); not done twice');
+      return { ok: true, durationMs: 0, alreadyDecided: true };
     }
     return this.execute(container, 'supervisor', actionId);
   }
@@ -100,6 +112,7 @@ export class RestartAction {
     try {
       const host = this.docker.host(container.host);
       if (host === undefined) throw new Error(`Docker host ${container.host} is not connected`);
+      await this.fence();
       await host.docker.getContainer(container.id).restart({ abortSignal: AbortSignal.timeout(RESTART_TIMEOUT_MS) });
     } catch (err) {
       error = describeError(err);

@@ -42,6 +42,8 @@ export class Supervisor {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly tracked = new Map<string, Tracked>();
+  /** Deaths taken over from a previous leader (trigger id → this leader's term): see takeOver. */
+  private readonly takeovers = new Map<string, number>();
   private closed = false;
 
   constructor(deps: { docker: DockerSource; restarts: RestartAction; sink: SignalSink; maintenance: Maintenance; policy: SupervisorPolicy; logger: Logger; now?: () => Date }) {
@@ -58,6 +60,28 @@ export class Supervisor {
   reset(host: string, id: string): void {
     const t = this.tracked.get(`${host}/${id}`);
     if (t) t.state = FRESH_STATE;
+  }
+
+  /**
+   * A new leader's first look at a host (after a failover): supervised containers that are down,
+   * whose last death the previous leader took in and did not heal (it died first). Each is
+   * considered as if its death had just arrived. The restart's decision id names this term, so the
+   * old leader's unfinished decision does not block it, and it is still made once in this term.
+   * The number of containers taken over.
+   */
+  takeOver(host: string, term: number, lastDeath: (host: string, containerId: string) => Signal | undefined): number {
+    let taken = 0;
+    for (const facts of this.docker.inventory.all()) {
+      const c = facts.container;
+      if (c.host !== host || !c.supervised || isUp(facts) || this.maintenance.isPaused(c)) continue;
+      const death = lastDeath(host, c.id);
+      if (death === undefined || death.attributes['requestedBy'] !== undefined) continue;
+      this.takeovers.set(death.id, term);
+      this.onSignal(death);
+      taken += 1;
+    }
+    if (taken > 0) this.log.info({ host, term, containers: taken }, 'took over the healing of containers the previous leader left down');
+    return taken;
   }
 
   close(): void {
@@ -206,8 +230,9 @@ export class Supervisor {
       return;
     }
     tracked.state = afterRestart(tracked.state, d.attempt, this.now().getTime(), this.policy);
+    const term = this.takeovers.get(trigger.id);
     try {
-      const outcome = await this.restarts.supervise(refOf(current), { attempt: d.attempt, nextBackoffMs: d.nextBackoffMs, reason: d.reason, decisionId: `${trigger.id}:${d.attempt}` });
+      const outcome = await this.restarts.supervise(refOf(current), { attempt: d.attempt, nextBackoffMs: d.nextBackoffMs, reason: d.reason, decisionId: `${trigger.id}:${d.attempt}${term === undefined ? '' : `:t${term}`}` });
       tracked.busy = false;
       // A restart that failed leaves it down with no new event to react to: try again, with back-off.
       if (!outcome.ok) this.consider(trigger, current, t);

@@ -8,8 +8,21 @@ import type { ClusterState } from '../contract/index.ts';
 export interface Membership {
   /** What `/readyz` and `server:hello` answer. */
   state(): ClusterState;
+  readonly isLeader: boolean;
+  /** Resolves once this replica knows whether it leads (the first look at the lease). */
+  readonly firstLook: Promise<void>;
+  /** Where the leader answers, when another replica leads and said where (REPLICA_URL). */
+  leaderUrl(): string | undefined;
   /** Called whenever role, leader or term changes. */
   onChange(listener: (state: ClusterState) => void): void;
+  /** Called each time this replica starts to lead. */
+  onLeading(listener: (term: number) => void): void;
+  /** Called when this replica led and another took over: it must stop acting as leader (fail-stop). */
+  onLost(listener: (reason: string) => void): void;
+  /** Resolves while this replica leads; throws otherwise. Undefined where only one replica can run. */
+  readonly fence: (() => Promise<void>) | undefined;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /** This replica's name: `REPLICA_NAME`, else the host name with the process id (two on one host differ). */
@@ -21,6 +34,9 @@ export function replicaName(configured: string | undefined): string {
 export class Solo implements Membership {
   private readonly events = new EventEmitter();
   private readonly current: ClusterState;
+  readonly isLeader = true;
+  readonly firstLook = Promise.resolve();
+  readonly fence = undefined;
 
   constructor(replica: string) {
     this.current = { replica, role: 'leader', leader: replica, term: 1 };
@@ -30,7 +46,27 @@ export class Solo implements Membership {
     return { ...this.current };
   }
 
+  leaderUrl(): undefined {
+    return undefined;
+  }
+
   onChange(listener: (state: ClusterState) => void): void {
     this.events.on('change', listener);
+  }
+
+  onLeading(listener: (term: number) => void): void {
+    this.events.on('leading', listener);
+  }
+
+  onLost(): void {
+    // One replica: nobody can take over.
+  }
+
+  start(): void {
+    this.events.emit('leading', this.current.term);
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -43,6 +43,17 @@ export class Engine {
     return this.services.get(`${host}\u0000${service}`);
   }
 
+  /** The newest signal held in memory that `match` accepts (a new leader's supervisor reads a container's last death). */
+  newest(match: (signal: Signal) => boolean): Signal | undefined {
+    let found: Signal | undefined;
+    for (const s of this.services.values()) {
+      for (const signal of s.signals) {
+        if (match(signal) && (found === undefined || signal.at > found.at)) found = signal;
+      }
+    }
+    return found;
+  }
+
   /**
    * Feeds signals (as stored, with `receivedAt`) to the engine; duplicates by id change nothing.
    * The decisions of a batch are what applying its signals one by one would have said, in order.

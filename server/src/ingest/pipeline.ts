@@ -24,6 +24,11 @@ export interface IngestOptions {
 /** What sources and actions hand their signals to. Resolves, with the signals that were new, once they are durably stored. */
 export interface SignalSink {
   ingest(signals: Signal[], options?: IngestOptions): Promise<Signal[]>;
+  /**
+   * Several replicas: resolves once signals handed in on a follower are applied by the leader
+   * (bounded; false when it gave up waiting). Absent where ingest resolves after applying.
+   */
+  settled?(signals: readonly Signal[]): Promise<boolean>;
 }
 
 /** Called with each newly stored signal once the engine has taken it in (e.g. the supervisor). */
@@ -70,8 +75,13 @@ export class IngestPipeline implements SignalSink {
   private readonly listeners: SignalListener[] = [];
   private readonly decisionListeners: Array<(decisions: readonly Decision[]) => void> = [];
   private readonly maxBacklog: number;
+  /** Several replicas: every commit is refused once this replica no longer leads (cluster/lease.ts). */
+  private readonly fence: { fence?: () => Promise<void> };
 
-  constructor(deps: { store: Store; broadcast: Broadcaster; logger: Logger; options?: Partial<EngineOptions>; now?: () => Date; maxBacklog?: number }) {
+  constructor(deps: {
+    store: Store; broadcast: Broadcaster; logger: Logger; options?: Partial<EngineOptions>; now?: () => Date; maxBacklog?: number;
+    fence?: (() => Promise<void>) | undefined;
+  }) {
     this.store = deps.store;
     this.broadcast = deps.broadcast;
     this.log = deps.logger.child({ module: 'ingest' });
@@ -79,6 +89,7 @@ export class IngestPipeline implements SignalSink {
     this.now = deps.now ?? (() => new Date());
     this.engine = new Engine(this.options);
     this.maxBacklog = deps.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    this.fence = deps.fence ? { fence: deps.fence } : {};
   }
 
   /** Signals handed in and not yet stored. */
@@ -89,6 +100,11 @@ export class IngestPipeline implements SignalSink {
   /** True when the backlog is past its bound: a source that can retry later (Alertmanager) or stop reading (Docker) should. */
   get overloaded(): boolean {
     return this.pendingSignals >= this.maxBacklog;
+  }
+
+  /** The newest signal the engine holds that `match` accepts (see Engine.newest). */
+  newestSignal(match: (signal: Signal) => boolean): Signal | undefined {
+    return this.engine.newest(match);
   }
 
   /** Services the engine holds in memory. */
@@ -121,7 +137,7 @@ export class IngestPipeline implements SignalSink {
       this.log.warn({ incidents: result.unmatched }, 'active incidents whose signals are gone; left as stored');
     }
     // Always a commit, empty or not: it also marks the unapplied signals applied.
-    const { decisions } = await this.store.commit({ signals: [], decide: () => coalesce(result.decisions) });
+    const { decisions } = await this.store.commit({ signals: [], decide: () => coalesce(result.decisions), ...this.fence });
     this.engine = result.engine;
     this.needsRestore = false;
     this.emit(decisions);
@@ -201,6 +217,7 @@ export class IngestPipeline implements SignalSink {
       result = await this.store.commit({
         signals: candidates,
         cursors: [...cursors.values()],
+        ...this.fence,
         decide: (fresh) => {
           try {
             return coalesce(this.engine.apply(fresh));
@@ -253,7 +270,7 @@ export class IngestPipeline implements SignalSink {
       await this.restoreIfNeeded();
       try {
         const decisions = coalesce(this.engine.tick(this.now().toISOString()));
-        if (decisions.length > 0) await this.store.commit({ signals: [], decide: () => decisions });
+        if (decisions.length > 0) await this.store.commit({ signals: [], decide: () => decisions, ...this.fence });
         this.emit(decisions);
       } catch (err) {
         this.needsRestore = true;

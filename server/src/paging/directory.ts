@@ -40,14 +40,24 @@ export class PagingDirectory {
   private readonly store: Store;
   private readonly box: SecretBox;
   private cached: Promise<PagingSnapshot> | undefined;
+  private cachedAtMs = 0;
+  private readonly maxAgeMs: number;
 
-  constructor(store: Store, box: SecretBox) {
+  /**
+   * `maxAgeMs`: how long a snapshot is used before the store is read again. With several replicas
+   * an admin's edit on another replica reaches the leader's pages within it (this replica's own
+   * edits call `invalidate`).
+   */
+  constructor(store: Store, box: SecretBox, options: { maxAgeMs?: number } = {}) {
     this.store = store;
     this.box = box;
+    this.maxAgeMs = options.maxAgeMs ?? 5_000;
   }
 
-  /** The current configuration; read from the store on first use and after each `invalidate`. */
+  /** The current configuration; read from the store on first use, after each `invalidate` and once older than `maxAgeMs`. */
   snapshot(): Promise<PagingSnapshot> {
+    if (this.cached !== undefined && Date.now() - this.cachedAtMs > this.maxAgeMs) this.cached = undefined;
+    if (this.cached === undefined) this.cachedAtMs = Date.now();
     const current = this.cached ?? this.load();
     this.cached = current;
     // A failed read is not kept: the next call tries again.

@@ -43,7 +43,10 @@ export class IncidentActions {
     const { store, sink, audit } = this.deps;
     const incident = await loadIncidentWithTimeline(store, id);
     const cmd = make(incident);
-    await sink.ingest([userCommandSignal(cmd, this.now().toISOString(), randomUUID())]);
+    const signal = userCommandSignal(cmd, this.now().toISOString(), randomUUID());
+    await sink.ingest([signal]);
+    // On a follower the leader applies it: the answer shows it once it has (or the incident as it is, after a bounded wait).
+    await sink.settled?.([signal]);
     await audit.record({ ...by, action: `incident.${cmd.kind.replace(/^user\./, '')}`, target: incident.id, outcome: 'ok' });
     return loadIncidentWithTimeline(store, incident.id);
   }

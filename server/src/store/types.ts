@@ -279,6 +279,13 @@ export interface CommitBatch {
   /** Called once, synchronously, with the signals that were new. A throw stores nothing of the batch. */
   decide(fresh: readonly Signal[]): Decision[];
   cursors?: readonly CursorUpdate[];
+  /**
+   * Several replicas: resolves while this replica still leads, throws (NotLeaderError) once another
+   * leads. Called before anything is written and again before the decisions are; a batch refused
+   * after its signals went in hands them to the forwarded queue and takes them out again, so the
+   * leader that is current applies them (cluster/README.md).
+   */
+  fence?: () => Promise<void>;
 }
 
 export interface CommitResult {
@@ -287,8 +294,43 @@ export interface CommitResult {
   decisions: Decision[];
 }
 
+/** The leader lease (cluster/lease.ts): one document; `term` grows by one with every new holder. */
+export interface LeaseRecord {
+  holder: string;
+  /** Where the other replicas reach the holder (REPLICA_URL), for what only the leader can answer. */
+  holderUrl?: string;
+  term: number;
+  /** By the holder's clock; past it, another replica may take the lease. */
+  expiresAt: string;
+}
+
+/** What several replicas share beyond the records: the lease, and the signals followers hand to the leader. */
+export interface ClusterStore {
+  readLease(): Promise<LeaseRecord | null>;
+  /**
+   * Takes the lease when there is none (`seenTerm` null) or when it expired before `now` and is
+   * still at `seenTerm`: one conditional write, so of two replicas trying at once exactly one wins.
+   * The lease as taken, or null when another replica was first.
+   */
+  acquire(input: { holder: string; holderUrl?: string; now: string; expiresAt: string; seenTerm: number | null }): Promise<LeaseRecord | null>;
+  /** Moves the expiry while holder and term are still these; false once the lease moved on. */
+  renew(input: { holder: string; term: number; expiresAt: string }): Promise<boolean>;
+  /** Gives the lease up at a clean stop (expires it now), so another replica leads at once. */
+  release(input: { holder: string; term: number; now: string }): Promise<void>;
+  /** A follower's signals (webhook, people's actions), durable in the queue the leader takes them from; the ones that were new. */
+  forward(signals: readonly Signal[]): Promise<Signal[]>;
+  /** Queued signals, oldest first (receivedAt, id), at most `limit`. */
+  forwarded(limit: number): Promise<Signal[]>;
+  /** Takes applied signals out of the queue. */
+  unqueue(ids: readonly string[]): Promise<void>;
+  /** Which of these ids are still queued (not yet taken in by a leader). */
+  queued(ids: readonly string[]): Promise<Set<string>>;
+}
+
 export interface Store {
   readonly kind: StoreKind;
+  /** Present on the stores several replicas can share (MongoDB). */
+  readonly cluster?: ClusterStore;
   /**
    * Stores a batch: the signals that are new, the decisions `decide` derives from them, the cursors.
    * SQLite: one transaction, all or nothing. MongoDB, without transactions: the signals first (its

@@ -46,6 +46,7 @@ export class DockerSource {
   private readonly kills = new Map<string, { signal: string; atMs: number }>();
   private readonly tracker: ActionTracker;
   private readonly now: () => Date;
+  private readonly watchingListeners: Array<(host: string) => void> = [];
 
   constructor(deps: {
     config: Pick<Config, 'dockerHosts' | 'dockerCertPath'>;
@@ -78,12 +79,18 @@ export class DockerSource {
       hooks: {
         received: (watcher, signal) => this.received(watcher, signal),
         connected: (watcher) => this.inventory.load(watcher.host, watcher.docker),
+        watching: (watcher) => { for (const listener of this.watchingListeners) listener(watcher.host); },
       },
     }));
   }
 
   start(): void {
     for (const w of this.watchers) w.start();
+  }
+
+  /** Called after each (re)connect of a host, once its inventory is loaded and the missed events replayed. */
+  onWatching(listener: (host: string) => void): void {
+    this.watchingListeners.push(listener);
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,8 @@ export interface WatcherHooks {
   received(watcher: DockerWatcher, signal: Signal): Signal | undefined;
   /** After each (re)connect, before the gap is replayed: (re)load the inventory; the containers found. */
   connected(watcher: DockerWatcher): Promise<ContainerFacts[]>;
+  /** After each (re)connect, once the gap is replayed and the live stream is open. */
+  watching?(watcher: DockerWatcher): void;
 }
 
 interface Item {
@@ -187,6 +189,7 @@ export class DockerWatcher {
     const live = await containerEvents(this.docker, { since: nanosToCursor(until), abortSignal: abort });
     const ended = this.reading(live, (event) => this.accept(host, event));
     this.connected = true;
+    this.deps.hooks.watching?.(this);
     this.deps.status.set(SOURCE, this.endpoint, 'up', `daemon ${info.Name ?? '?'}, Docker ${info.ServerVersion ?? '?'}`);
     this.log.info({ daemon: info.Name, since: cursor }, 'watching docker events');
     let refused = false;

@@ -4,7 +4,7 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
 
 export interface Collections {
@@ -21,6 +21,9 @@ export interface Collections {
   settings: Collection<SettingDoc>;
   configs: Collection<ConfigDocument>;
   outbox: Collection<OutboxDoc>;
+  /** Several replicas (cluster/README.md): the leader lease, and the queue of followers' signals. */
+  leases: Collection<LeaseDoc>;
+  forwarded: Collection<SignalDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -38,6 +41,8 @@ export function collectionsOf(db: Db): Collections {
     settings: db.collection<SettingDoc>('settings'),
     configs: db.collection<ConfigDocument>('config_docs'),
     outbox: db.collection<OutboxDoc>('outbox'),
+    leases: db.collection<LeaseDoc>('cluster_lease'),
+    forwarded: db.collection<SignalDoc>('forwarded_signals'),
   };
 }
 
@@ -76,6 +81,8 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbox', name: 'due', keys: { state: 1, nextAttemptAt: 1, _id: 1 } },
   { collection: 'outbox', name: 'by_incident', keys: { incidentIds: 1, createdAt: 1, _id: 1 } },
   { collection: 'outbox', name: 'by_channel', keys: { channelId: 1, createdAt: -1, _id: -1 } },
+  // Small (what followers handed in and the leader has not taken yet): read in arrival order.
+  { collection: 'forwarded', name: 'in_order', keys: { receivedAt: 1, _id: 1 } },
   { collection: 'outbox', name: 'ack_token_hash', keys: { ackTokenHash: 1 }, unique: true, sparse: true },
 ];
 

@@ -86,7 +86,18 @@ async function forget(c: Collections, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await c.signals.bulkWrite(ids.map((id) => ({ deleteOne: { filter: { _id: id } } })), { ordered: false });
 }
 
+/**
+ * A leader that lost its lease while the batch's signals went in: they go to the forwarded queue
+ * (the current leader applies them) and out of `signals` again, before the refusal is passed on.
+ */
+async function handOver(c: Collections, fresh: readonly Signal[], now: string): Promise<void> {
+  if (fresh.length === 0) return;
+  await insertNew(() => c.forwarded.insertMany(fresh.map((s) => signalToDoc(s, s.receivedAt ?? now)), { ordered: false }));
+  await forget(c, fresh.map((s) => s.id));
+}
+
 export async function commitBatch(c: Collections, batch: CommitBatch, mark: AppliedMark, fault: (step: CommitStep) => void): Promise<CommitResult> {
+  await batch.fence?.();
   const now = new Date().toISOString();
   const fresh: Signal[] = [];
   let storedAt: string | undefined;
@@ -104,6 +115,14 @@ export async function commitBatch(c: Collections, batch: CommitBatch, mark: Appl
   } catch (err) {
     await forget(c, fresh.map((s) => s.id));
     throw err;
+  }
+  if (batch.fence) {
+    try {
+      await batch.fence();
+    } catch (err) {
+      await handOver(c, fresh, now);
+      throw err;
+    }
   }
   await writeDecisions(c, decisions, now, fault);
   const cursors: CursorDoc[] = (batch.cursors ?? []).map((u) => ({ _id: cursorId(u.source, u.host), source: u.source, host: u.host, value: u.value }));

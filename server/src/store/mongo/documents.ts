@@ -22,6 +22,15 @@ export interface SignalDoc {
   storedAt?: string;
 }
 
+/** The leader lease: a single document, `_id` "leader". */
+export interface LeaseDoc {
+  _id: string;
+  holder: string;
+  holderUrl?: string;
+  term: number;
+  expiresAt: string;
+}
+
 /** `recordedAt`: the server's clock when the document was last written (socket.io sync). */
 export type IncidentDoc = Omit<Incident, 'id'> & { _id: string; recordedAt?: string };
 

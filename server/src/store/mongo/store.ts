@@ -16,6 +16,7 @@ import { MongoIncidents, MongoTimeline } from './incidents.ts';
 import { MongoOutbox } from './outbox.ts';
 import { MongoPostmortems } from './postmortems.ts';
 import { MongoSignals } from './signals.ts';
+import { MongoCluster } from './cluster.ts';
 import { ensureUniqueUsernames } from './usernames.ts';
 
 export interface MongoStoreOptions {
@@ -71,6 +72,7 @@ export class MongoStore implements Store {
   readonly settings = new MongoSettings(this.handle);
   readonly configs = new MongoConfigs(this.handle);
   readonly outbox = new MongoOutbox(this.handle);
+  readonly cluster = new MongoCluster(this.handle);
 
   constructor(url: string, options: MongoStoreOptions = {}) {
     this.url = url;
