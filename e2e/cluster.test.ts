@@ -1,7 +1,8 @@
 // Which replica leads, as a person sees it: two Vigils started by `npm start` on one FerretDB, a
 // browser signed in on the follower. Its header names this replica and the leader; the Status page
 // adds the term; when the leader stops, the header names this replica as the leader without a
-// reload (the `cluster:leader` event).
+// reload (the `cluster:leader` event); with the store gone no replica can lead, and the page says a
+// failover is under way.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { describeWith, requireComponent, type Availability } from '../server/test/harness/components.ts';
@@ -88,5 +89,17 @@ describeWith(both, 'which replica leads, in the browser', (executablePath) => {
     expect(now?.term).toBeGreaterThan(before);
     await expect.poll(() => text(page, 'replica'), { timeout: 20_000 }).toBe(`e2e-b · leader this one · term ${now?.term}`);
     await screenshotThemes(page, 'cluster-took-over');
+  });
+
+  it('says a failover is under way while no replica can hold the lease (the store is gone)', async () => {
+    await db.stop();
+    // The lease lapses 10 s after its last renewal; the page reads /readyz every 15 s meanwhile.
+    const header = page.getByTestId('cluster');
+    await expect.poll(() => header.getAttribute('data-failover'), { timeout: 45_000 }).toBe('true');
+    expect(await text(page, 'cluster')).toBe('Failover under way · e2e-b');
+    const banner = page.getByTestId('status-banner');
+    expect(await banner.textContent()).toMatch(/Failover under way — no replica leads; restarts and pages wait for the next leader\s*since \d{2}:\d{2}:\d{2} UTC/);
+    expect(await text(page, 'replica')).toMatch(/^e2e-b failover under way, no replica leads · last term \d+$/);
+    await screenshotThemes(page, 'cluster-failover');
   });
 });
