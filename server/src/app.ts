@@ -30,7 +30,7 @@ import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { adminRoutes } from './http/routes/admin.ts';
-import { healthRoutes } from './http/routes/health.ts';
+import { healthRoutes, leaderSources } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
 import { webhookRoutes } from './http/routes/webhook.ts';
@@ -223,7 +223,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use('/api', ackRoutes({ store: deps.store, actions: incidentActions, audit, publicUrl: config.publicUrl }));
   // Before every other route: a page from a foreign origin may not act with a visitor's session cookie.
   app.use(originCheck(origins));
-  app.use(healthRoutes(storeLife, status, metrics, () => cluster.state(), () => startup.state === 'done'));
+  app.use(healthRoutes(storeLife, status, metrics, () => cluster.state(), () => startup.state === 'done', () => leaderSources(cluster.leaderUrl())));
   // Before the API's session auth and its 256 KB body limit: the webhook has its own token and limit.
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),

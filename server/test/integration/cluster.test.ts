@@ -110,6 +110,10 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
     expect(ack.status).toBe(200);
     expect(ack.body.status).toBe('acknowledged');
 
+    // A follower watches nothing itself: its /readyz shows the leader's sources.
+    const ready = await (await fetch(`${follower.url}/readyz`)).json() as { sources: Array<{ source: string; state: string }> };
+    expect(ready.sources.filter((x) => x.source === 'docker').map((x) => x.state)).toEqual(['up']);
+
     // What only the leader holds: passed on by the follower.
     const containers = await onFollower.request('GET', '/api/containers');
     expect(containers.status).toBe(200);

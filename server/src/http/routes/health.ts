@@ -2,12 +2,29 @@
 // first-start setup — migrations, the first admin, the webhook token — is not finished),
 // GET /metrics (Prometheus exposition).
 import { Router } from 'express';
-import type { ClusterState, ReadyReport } from '../../contract/index.ts';
+import type { ClusterState, ReadyReport, SourceStatus } from '../../contract/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { StatusBoard } from '../../status.ts';
 import type { StoreLifecycle } from '../../store/lifecycle.ts';
 
-export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics, cluster: () => ClusterState, started: () => boolean = () => true): Router {
+/** A follower watches no source: its /readyz shows the leader's view (bounded: 1 s, 256 kB), or its own empty one. */
+export async function leaderSources(leaderUrl: string | undefined): Promise<SourceStatus[] | undefined> {
+  if (leaderUrl === undefined) return undefined;
+  try {
+    const res = await fetch(`${leaderUrl}/readyz`, { signal: AbortSignal.timeout(1_000), redirect: 'manual' });
+    const text = await res.text();
+    if (text.length > 256 * 1024) return undefined;
+    const body = JSON.parse(text) as { sources?: unknown };
+    return Array.isArray(body.sources) ? body.sources as SourceStatus[] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function healthRoutes(
+  storeLife: StoreLifecycle, board: StatusBoard, metrics: Metrics, cluster: () => ClusterState, started: () => boolean = () => true,
+  followerSources: () => Promise<SourceStatus[] | undefined> = () => Promise.resolve(undefined),
+): Router {
   const r = Router();
 
   r.get('/healthz', (_req, res) => {
@@ -19,11 +36,13 @@ export function healthRoutes(storeLife: StoreLifecycle, board: StatusBoard, metr
     metrics.storeUp.set(store.up ? 1 : 0);
     const ready = store.up && started();
     const detail = store.detail ?? (store.up && !ready ? 'first-start setup is not finished' : undefined);
+    const state = cluster();
+    const sources = state.role === 'follower' ? await followerSources() : undefined;
     const report: ReadyReport = {
       ready,
       store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(detail ? { detail } : {}) },
-      sources: board.list(),
-      cluster: cluster(),
+      sources: sources ?? board.list(),
+      cluster: state,
     };
     res.status(ready ? 200 : 503).json(report);
   });
