@@ -58,7 +58,8 @@ export class SqliteStore implements Store {
 
   /**
    * Makes DATA_DIR (0700) and takes it for this process, or throws DataDirInUseError naming the
-   * Vigil that holds it (lock.ts). init() does it too; main.ts calls it first, to stop at once.
+   * Vigil that holds it (lock.ts); close() gives it back. The Vigil process does this first
+   * (main.ts); a store opened only to read the data (a test, a tool) does not take it.
    */
   claimDataDir(): void {
     if (this.lock) return;
@@ -68,7 +69,7 @@ export class SqliteStore implements Store {
 
   async init(): Promise<void> {
     if (this.conn.isOpen) return;
-    this.claimDataDir();
+    secureDataDir(this.dataDir, this.log);
     secureDatabaseFiles(this.file, this.log);
     const db = this.conn.open(this.file);
     try {
