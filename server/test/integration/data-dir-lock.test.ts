@@ -28,6 +28,14 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function writeLock(dir: string, holder: LockHolder, ageMs = 0): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, LOCK_FILE);
@@ -118,6 +126,30 @@ describe('a lock left behind', () => {
       expect(vigil.proc.output()).toContain(`process ${process.pid} is gone`);
     } finally {
       await vigil.proc.stop();
+    }
+  });
+
+  test('by a process that died but is not yet reaped (a zombie) is taken over', async () => {
+    // `sleep 0.3` ends after its shell has become `sleep 30`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      const stat = () => fs.readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      await until('the child to be a zombie', () => stat().slice(stat().lastIndexOf(')') + 2).startsWith('Z'));
+      const dir = path.join(root, 'zombie');
+      // Its real start time: only its being a zombie makes the lock stale.
+      const fields = stat().slice(stat().lastIndexOf(')') + 2).split(' ');
+      const btime = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+      const started = new Date(btime * 1000 + Number(fields[19]) * 10).toISOString();
+      writeLock(dir, { pid: zombie, hostname: hostname(), startedAt: started });
+      const lock = DataDirLock.acquire(dir);
+      try {
+        expect(lockHolder(dir)).toMatchObject({ pid: process.pid });
+      } finally {
+        lock.release();
+      }
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 

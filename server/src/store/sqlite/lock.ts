@@ -79,17 +79,20 @@ function readLock(file: string): { text: string; ageMs: number } | null {
   }
 }
 
-/** Linux: when process `pid` started, from /proc (boot time + its start in clock ticks); null elsewhere. */
-function linuxStartOf(pid: number): Date | null {
+/**
+ * Linux: process `pid` as /proc tells it — whether it is only a zombie (dead, not yet reaped by its
+ * parent) and when it started (boot time + its start in clock ticks); null where there is no /proc.
+ */
+function linuxProcess(pid: number): { zombie: boolean; started: Date | null } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime), counted after the ")" that ends the command name (which may hold spaces).
+    // Fields 3 (state) and 22 (starttime), counted after the ")" that ends the command name (which may hold spaces).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[19]);
     const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
-    if (!Number.isFinite(ticks) || btime === undefined) return null;
     // USER_HZ is 100 on every Linux Node runs on.
-    return new Date(Number(btime) * 1000 + (ticks / 100) * 1000);
+    const started = Number.isFinite(ticks) && btime !== undefined ? new Date(Number(btime) * 1000 + (ticks / 100) * 1000) : null;
+    return { zombie: fields[0] === 'Z', started };
   } catch {
     return null;
   }
@@ -104,9 +107,11 @@ function aliveHere(holder: LockHolder, file: string): boolean {
     // EPERM: a process of another user has that pid — alive, and not ours to judge.
     if (errCode(err) !== 'EPERM') return false;
   }
-  const started = linuxStartOf(holder.pid);
+  const proc = linuxProcess(holder.pid);
+  if (proc === null) return true;
+  if (proc.zombie) return false;
   // The pid is taken by a process that started at another time: the holder is gone.
-  return started === null || Math.abs(started.getTime() - Date.parse(holder.startedAt)) <= START_TOLERANCE_MS;
+  return proc.started === null || Math.abs(proc.started.getTime() - Date.parse(holder.startedAt)) <= START_TOLERANCE_MS;
 }
 
 /** Why a lock may be taken over, or null while its holder may be alive. */
