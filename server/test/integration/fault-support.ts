@@ -159,16 +159,31 @@ export async function signalsOnTimelines(store: Store): Promise<Map<string, numb
   return seen;
 }
 
-/** Every stored signal id. */
+/**
+ * Every stored signal id: in `signals`, and (MongoDB) in the queue of signals a replica took in while
+ * it did not lead — a Vigil restarted after a SIGKILL is a follower until the dead one's lease
+ * expires, and stores what it takes in there for the leader to apply. Each id once.
+ */
 export async function storedSignalIds(store: Store): Promise<string[]> {
-  const ids: string[] = [];
+  const ids = new Set<string>();
   let after: { at: string; id: string } | null = null;
   for (;;) {
     const page = await store.signals.listAfter(after, 2_000);
-    ids.push(...page.map((s) => s.id));
+    for (const s of page) ids.add(s.id);
     const last = page.at(-1);
-    if (page.length < 2_000 || last === undefined) return ids;
+    if (page.length < 2_000 || last === undefined) break;
     after = { at: last.at, id: last.id };
+  }
+  for (const s of await store.cluster?.forwarded(10_000) ?? []) ids.add(s.id);
+  return [...ids];
+}
+
+/** Resolves once no signal waits in the followers' queue (a leader applied them all); at once on the embedded store. */
+export async function queueDrained(store: Store, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await store.cluster?.forwarded(1) ?? []).length > 0) {
+    if (Date.now() > deadline) throw new Error(`signals still queued for the leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -46,7 +46,10 @@ export class MongoCluster implements ClusterStore {
     }
     const term = input.seenTerm + 1;
     const result = await this.c.leases.updateOne(
-      { _id: LEASE_ID, term: input.seenTerm, expiresAt: { $lt: input.now } },
+      // Expired, or held under this replica's own name by a process that came before this one (a
+      // restart after a crash need not wait the lease out; a second live process under the same
+      // name would lose its term and exit).
+      { _id: LEASE_ID, term: input.seenTerm, $or: [{ expiresAt: { $lt: input.now } }, { holder: input.holder }] },
       { $set: { ...fields, term }, ...(input.holderUrl === undefined ? { $unset: { holderUrl: '' } } : {}) },
     );
     return result.modifiedCount === 1 ? { ...fields, term } : null;
