@@ -145,6 +145,10 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // Paging: channels' secrets opened with a key kept outside the store; the dispatcher drains the
   // outbox, the service plans pages from every committed incident change.
   const secretBox = SecretBox.fromEnvironment({ dataDir: config.dataDir, env: config.paging.keyEnv });
+  if (deps.store.cluster && config.paging.keyEnv.NOTIFY_SECRET_KEY === undefined) {
+    log.warn({ keyFile: config.paging.keyEnv.NOTIFY_KEY_FILE ?? `${config.dataDir}/notify.key` },
+      'NOTIFY_SECRET_KEY is not set: with several replicas each would seal channel secrets with its own key file, and a new leader could not open them. Give every replica the same NOTIFY_SECRET_KEY (docs/scale-out.md)');
+  }
   const pagingDirectory = new PagingDirectory(deps.store, secretBox);
   const sendContext = { allowPrivate: config.paging.allowPrivate, ...(config.paging.smtp ? { smtp: config.paging.smtp } : {}) };
   const send: Send = (channel, message, delivery) => sendPage(channel, message, delivery, sendContext);

@@ -7,7 +7,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { StatusBoard } from '../../status.ts';
 import type { StoreLifecycle } from '../../store/lifecycle.ts';
 
-/** A follower watches no source: its /readyz shows the leader's view (bounded: 1 s, 256 kB), or its own empty one. */
+/** A follower watches no source: its /readyz shows the leader's view (with its own entries, such as its Redis connection) (bounded: 1 s, 256 kB), or its own empty one. */
 export async function leaderSources(leaderUrl: string | undefined): Promise<SourceStatus[] | undefined> {
   if (leaderUrl === undefined) return undefined;
   try {
@@ -19,6 +19,13 @@ export async function leaderSources(leaderUrl: string | undefined): Promise<Sour
   } catch {
     return undefined;
   }
+}
+
+/** The leader's sources with this replica's own (its Redis connection) in place of the leader's of the same name. */
+function withOwn(leader: readonly SourceStatus[], own: readonly SourceStatus[]): SourceStatus[] {
+  const key = (s: SourceStatus) => `${s.source}\u0000${s.host ?? ''}`;
+  const mine = new Set(own.map(key));
+  return [...leader.filter((s) => !mine.has(key(s))), ...own];
 }
 
 export function healthRoutes(
@@ -41,7 +48,7 @@ export function healthRoutes(
     const report: ReadyReport = {
       ready,
       store: { kind: storeLife.store.kind, state: store.up ? 'up' : 'down', ...(detail ? { detail } : {}) },
-      sources: sources ?? board.list(),
+      sources: sources === undefined ? board.list() : withOwn(sources, board.list()),
       cluster: state,
     };
     res.status(ready ? 200 : 503).json(report);
