@@ -1,10 +1,10 @@
-// Several replicas (issue 14, API.md "Several replicas"): three real Vigil processes on one FerretDB
+// Several replicas (issue 14, API.md "Several replicas"): two and three real Vigil processes on one FerretDB
 // behind a real HAProxy, watching a private dockerd. Exactly one leads; followers serve the API and
 // the webhook; the leader SIGKILLed during a burst of `docker kill`s → another leads, every death has
 // one incident and one restart; the leader SIGSTOPped 20 s → it does nothing as an old leader;
 // FerretDB down 10 s → never two leaders.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClusterState } from '../../src/contract/index.ts';
 import { describeWith, requireComponent } from '../harness/components.ts';
 import { clusterOf, haproxyBinary, startHaproxy, startReplica, type Haproxy, type Replica } from '../harness/cluster.ts';
@@ -20,7 +20,8 @@ const PASSWORD = 'cluster-suite-admin';
 /** Generous: the figure (≤ 15 s) is measured by the bench (docs/benchmarks.md, Failover), not asserted here. */
 const FAILOVER_WAIT_MS = 60_000;
 
-describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
+/** The suite with `count` replicas; a test that needs more than are alive starts fresh ones first. */
+function clusterSuite(count: number): void {
   let db: RestartableFerretDb;
   let dockerd: SecondDockerd;
   let lb: Haproxy;
@@ -35,7 +36,7 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
       QUIET_PERIOD_SECONDS: '3600', LOG_LEVEL: 'warn',
     };
     // One after the other: the first takes the lease, the others find it held.
-    for (const name of ['r1', 'r2', 'r3']) replicas.push(await startReplica(name, env));
+    for (let i = 1; i <= count; i += 1) replicas.push(await startReplica(`r${i}`, env));
     lb = await startHaproxy(replicas);
   }, 240_000);
 
@@ -47,6 +48,11 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
   }, 120_000);
 
   const alive = () => replicas.filter((r) => r.proc.child.exitCode === null && r.proc.child.signalCode === null);
+
+  /** Back to `count` live replicas (the ones a test killed replaced by fresh ones, outside HAProxy). */
+  async function replenish(): Promise<void> {
+    while (alive().length < count) replicas.push(await startReplica(`r${replicas.length + 1}`, replicas[0]?.env ?? {}));
+  }
 
   /** The replicas that answer, and the one leader they all name (fails while they disagree or none leads). */
   async function agreedLeader(among = alive()): Promise<{ leader: Replica; states: ClusterState[] } | undefined> {
@@ -80,9 +86,10 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
 
   test('exactly one replica leads and every replica names it; followers take in the webhook and people\'s actions, and ask the leader for containers', async () => {
     const { leader, states } = await until('one agreed leader', 30_000, () => agreedLeader());
-    expect(states.filter((s) => s.role === 'follower')).toHaveLength(2);
+    expect(states.filter((s) => s.role === 'follower')).toHaveLength(count - 1);
     expect(new Set(states.map((s) => s.term)).size).toBe(1);
     const follower = replicas.find((r) => r !== leader) as Replica;
+    const otherFollower = replicas.find((r) => r !== leader && r !== follower) ?? follower;
 
     const service = `cl-${tag}-alert`;
     const alert = {
@@ -97,7 +104,7 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
       method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(alert),
     });
     expect(hook.status).toBe(200);
-    const other = await signedIn((replicas.find((r) => r !== leader && r !== follower) as Replica).url);
+    const other = await signedIn(otherFollower.url);
     const [incident] = await until('the incident the follower\'s alert opened, seen on the other follower', 20_000, async () => {
       const found = await incidentsOf(other, service);
       return found.length > 0 ? found : undefined;
@@ -111,8 +118,11 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
     expect(ack.body.status).toBe('acknowledged');
 
     // A follower watches nothing itself: its /readyz shows the leader's sources.
-    const ready = await (await fetch(`${follower.url}/readyz`)).json() as { sources: Array<{ source: string; state: string }> };
-    expect(ready.sources.filter((x) => x.source === 'docker').map((x) => x.state)).toEqual(['up']);
+    await until('the follower shows the leader\'s Docker source up', 30_000, async () => {
+      const ready = await (await fetch(`${follower.url}/readyz`)).json() as { sources: Array<{ source: string; state: string }> };
+      const docker = ready.sources.filter((x) => x.source === 'docker').map((x) => x.state);
+      return docker.length === 1 && docker[0] === 'up' ? true : undefined;
+    });
 
     // What only the leader holds: passed on by the follower.
     const containers = await onFollower.request('GET', '/api/containers');
@@ -179,6 +189,7 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
   }, 240_000);
 
   test('the leader SIGSTOPped for 20 s and continued: another led meanwhile, and the old one does nothing as leader', async () => {
+    await replenish();
     const { leader } = await until('one agreed leader', 30_000, () => agreedLeader());
     const stoppedAt = Date.now();
     leader.proc.child.kill('SIGSTOP');
@@ -212,9 +223,7 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
   }, 180_000);
 
   test('FerretDB down 10 s: never two leaders, and one leads again once it is back', async () => {
-    // Whoever is left, plus a fresh replica so that two or more contend.
-    const fresh = await startReplica('r4', replicas[0]?.env ?? {});
-    replicas.push(fresh);
+    await replenish();
     await until('one agreed leader', 30_000, () => agreedLeader());
     const seen: Array<{ at: number; leaders: string[] }> = [];
     let sampling = true;
@@ -234,4 +243,9 @@ describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
     expect(seen.length).toBeGreaterThan(20);
     expect(seen.filter((s) => s.leaders.length > 1), 'two replicas leading at once').toEqual([]);
   }, 180_000);
+}
+
+describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
+  describe('two replicas', () => clusterSuite(2));
+  describe('three replicas', () => clusterSuite(3));
 }));
