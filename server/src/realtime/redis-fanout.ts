@@ -3,7 +3,7 @@
 // few seconds), the `redis` source says down on /readyz, and each replica keeps serving its own
 // browsers; what crossed no replica meanwhile is caught up (see RealtimeGateway.resyncLocal).
 import { createClient } from '@redis/client';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { RedisAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from '../logger.ts';
 import type { StatusBoard } from '../status.ts';
 import { redactUrl } from '../redact-url.ts';
@@ -24,6 +24,37 @@ const CLOSE_GRACE_MS = 2_000;
 const UNAWAITED = new Set(['publish', 'sPublish', 'subscribe', 'unsubscribe', 'pSubscribe', 'pUnsubscribe', 'sSubscribe', 'sUnsubscribe', 'sendCommand', 'pubSubNumSub']);
 
 type Client = ReturnType<typeof createClient>;
+/** The two methods of socket.io's adapter that publishFirst() rearranges (`apply` is private in its types). */
+interface Delivering {
+  broadcast(packet: unknown, opts: { flags?: { local?: boolean } }): void;
+  apply(opts: unknown, deliver: (socket: unknown) => void): void;
+}
+
+/**
+ * The Redis adapter publishing before it delivers locally: the client writes the PUBLISH on the next
+ * turn of the event loop (setImmediate), so this replica's own loop over its sockets is moved to the
+ * turn after it, and the other replicas start on their browsers meanwhile instead of after that
+ * loop. What other replicas publish is delivered here at once (their `broadcast` is not this one).
+ */
+function publishFirst(adapter: RedisAdapter): RedisAdapter {
+  const target = adapter as unknown as Delivering;
+  const broadcast = target.broadcast.bind(target);
+  const apply = target.apply.bind(target);
+  let deferLocal = false;
+  target.broadcast = (packet, opts) => {
+    deferLocal = opts.flags?.local !== true;
+    try {
+      broadcast(packet, opts);
+    } finally {
+      deferLocal = false;
+    }
+  };
+  target.apply = (opts, deliver) => {
+    if (deferLocal) setImmediate(() => apply(opts, deliver));
+    else apply(opts, deliver);
+  };
+  return adapter;
+}
 
 export interface RedisFanoutOptions {
   url: string;
@@ -67,8 +98,13 @@ export class RedisFanout {
   }
 
   /** The adapter for `io.adapter(…)`, on clients whose unawaited commands cannot reject unhandled. */
-  adapter(): ReturnType<typeof createAdapter> {
-    return createAdapter(this.guarded(this.pub, true), this.guarded(this.sub, false), { key: 'vigil' });
+  adapter(): (nsp: ConstructorParameters<typeof RedisAdapter>[0]) => RedisAdapter {
+    const pub = this.guarded(this.pub, true);
+    const sub = this.guarded(this.sub, false);
+    // socket.io calls it with `new`: a function, not an arrow.
+    return function vigilAdapter(nsp) {
+      return publishFirst(new RedisAdapter(nsp, pub, sub, { key: 'vigil' }));
+    };
   }
 
   get up(): boolean {

@@ -3,12 +3,14 @@
 // `incident:upsert` reaches a browser connected to replica B. With Redis stopped both replicas keep
 // answering HTTP and serving their own browsers, /readyz says `redis` is down; once Redis is back
 // fan-out works again and B's browsers are told to reconnect (and so catch up what they missed).
-// The replicas have separate embedded stores: this is about fan-out only.
+// The replicas have separate embedded stores: this is about fan-out only. And a Vigil whose Redis
+// never answers starts, serves and stops all the same.
 import { randomBytes } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ClientToServerEvents, Incident, ReadyReport, ServerToClientEvents, SourceStatus } from '../../src/contract/index.ts';
 import { describeWith, requireComponent } from '../harness/components.ts';
+import { freePort } from '../harness/ports.ts';
 import { probeRedisServer, startRedisServer, type RedisServer } from '../harness/redis.ts';
 import { Client, startVigil, type RunningVigil } from '../harness/vigil.ts';
 
@@ -80,6 +82,26 @@ async function browser(vigil: RunningVigil) {
     incident: (service: string, timeoutMs = 15_000) => eventually(`incident:upsert for ${service} on ${vigil.url}`, timeoutMs, () => seen.get(service)),
   };
 }
+
+test('Redis unreachable from the start: Vigil starts, says redis down (URL without its password), serves its own browsers, stops', async () => {
+  const port = await freePort();
+  const vigil = await startVigil({ REDIS_URL: `redis://vigil:s3cret-pw@127.0.0.1:${port}`, WEBHOOK_TOKEN: TOKEN, ADMIN_PASSWORD, PROMETHEUS_POLL_SECONDS: '0' });
+  try {
+    const down = await eventually('redis down', 20_000, async () => {
+      const s = await redisStatus(vigil);
+      return s?.state === 'down' ? s : undefined;
+    });
+    expect(down.host).toBe(`redis://127.0.0.1:${port}`);
+    expect(down.detail).toMatch(/ECONNREFUSED/);
+    expect(JSON.stringify(down)).not.toContain('s3cret');
+    const onIt = await browser(vigil);
+    await alert(vigil, 'no-redis');
+    await onIt.incident('no-redis');
+    onIt.socket.close();
+  } finally {
+    await vigil.stop();
+  }
+});
 
 describeWith(redisBinary, 'socket.io across two replicas through redis-server', (binary) => {
   let redis: RedisServer;
