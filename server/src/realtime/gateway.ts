@@ -61,8 +61,6 @@ export interface GatewayDeps {
   syncPageBytes?: number;
   /** REDIS_URL: fan-out to every replica's browsers; `board` shows the `redis` source (up/down). */
   redis?: { url: string; board?: StatusBoard };
-  /** Tests lower it: how long the browsers' catch-up after a Redis outage is spread over. */
-  resyncSpreadMs?: number;
 }
 
 export class RealtimeGateway {
@@ -73,14 +71,12 @@ export class RealtimeGateway {
   private rechecking: Promise<void> | undefined;
   private recheckAgain = false;
   private readonly fanout: RedisFanout | undefined;
-  private readonly resyncSpreadMs: number;
   /** Socket id → the pending close of its transport (one per socket however many outages end). */
   private readonly resyncTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(httpServer: http.Server, deps: GatewayDeps) {
     this.log = deps.logger.child({ module: 'realtime' });
     this.auth = deps.auth;
-    this.resyncSpreadMs = deps.resyncSpreadMs ?? RESYNC_SPREAD_MS;
     this.fanout = deps.redis && new RedisFanout({
       url: deps.redis.url, logger: deps.logger, ...(deps.redis.board ? { board: deps.redis.board } : {}),
       onRecovered: (dropped) => {
@@ -235,7 +231,7 @@ export class RealtimeGateway {
       const timer = setTimeout(() => {
         this.resyncTimers.delete(socket.id);
         socket.conn.close();
-      }, Math.floor(Math.random() * this.resyncSpreadMs));
+      }, Math.floor(Math.random() * RESYNC_SPREAD_MS));
       timer.unref();
       this.resyncTimers.set(socket.id, timer);
     }
