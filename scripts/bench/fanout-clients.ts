@@ -15,13 +15,16 @@ export interface ClientsWorkerData {
   count: number;
 }
 export type ToClients = { type: 'round'; text: string } | { type: 'close' };
-export type FromClients = { type: 'ready' } | { type: 'failed'; error: string } | { type: 'round'; text: string; times: number[] };
+export type FromClients = { type: 'ready' } | { type: 'failed'; error: string } | { type: 'round'; text: string; times: number[] }
+  /** A client lost its connection (it does not reconnect: the figures would mix in a reconnect). */
+  | { type: 'lost'; reason: string };
 
 const port = parentPort;
 if (!port) throw new Error('fanout-clients.ts runs as a worker thread');
 const data = workerData as ClientsWorkerData;
 const sockets: VigilSocket[] = [];
 let current: { text: string; times: number[]; got: number } | undefined;
+let closing = false;
 const now = () => performance.timeOrigin + performance.now();
 
 function open(token: string | undefined): Promise<VigilSocket> {
@@ -39,6 +42,9 @@ try {
     sockets.push(...await Promise.all(Array.from({ length: Math.min(50, data.count - i) }, (_, k) => open(data.tokens[Math.floor((i + k) / data.perToken)]))));
   }
   sockets.forEach((socket, index) => {
+    socket.on('disconnect', (reason) => {
+      if (!closing) port.postMessage({ type: 'lost', reason: `client ${index} of ${data.url}: ${reason}` } satisfies FromClients);
+    });
     socket.on('timeline:append', (entry) => {
       const round = current;
       if (!round || round.times[index] !== undefined || !entry.message.includes(round.text)) return;
@@ -60,6 +66,7 @@ port.on('message', (message: ToClients) => {
     current = { text: message.text, times: new Array<number>(sockets.length), got: 0 };
     return;
   }
+  closing = true;
   for (const socket of sockets) socket.close();
   port.close();
 });

@@ -121,6 +121,8 @@ class ClientsThread {
   private readonly worker: Worker;
   private readonly waiting = new Map<string, (times: number[]) => void>();
   private failure: Error | undefined;
+  /** The first client that lost its connection, if one did. */
+  lost: string | undefined;
 
   private constructor(worker: Worker) {
     this.worker = worker;
@@ -140,6 +142,7 @@ class ClientsThread {
       worker.on('message', (message: FromClients) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'failed') reject(new Error(`clients of ${session.url}: ${message.error}`));
+        else if (message.type === 'lost') thread.lost ??= message.reason;
         else thread.waiting.get(message.text)?.(message.times);
       });
     });
@@ -150,7 +153,7 @@ class ClientsThread {
   arm(text: string): Promise<number[]> {
     if (this.failure) return Promise.reject(this.failure);
     const arrived = new Promise<number[]>((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiting.delete(text); reject(new Error(`round "${text}" not at every client within 20 s`)); }, 20_000);
+      const timer = setTimeout(() => { this.waiting.delete(text); reject(new Error(`round "${text}" not at every client within 20 s${this.lost ? ` (${this.lost})` : ''}`)); }, 20_000);
       this.waiting.set(text, (times) => { clearTimeout(timer); this.waiting.delete(text); resolve(times); });
     });
     this.worker.postMessage({ type: 'round', text } satisfies ToClients);
