@@ -15,8 +15,8 @@ export function reconnectDelayMs(retries: number): number {
   return Math.min(200 * 2 ** Math.min(retries, 10), 5_000);
 }
 
-/** Redis commands awaiting an answer on the publishing connection, past which a publish is dropped (Redis stalled). */
-const PUBLISH_QUEUE_MAX = 10_000;
+/** Commands awaiting an answer on one connection, past which a new one fails at once (Redis stalled): a publish is dropped. */
+const QUEUE_MAX = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const CLOSE_GRACE_MS = 2_000;
 
@@ -24,6 +24,7 @@ const CLOSE_GRACE_MS = 2_000;
 const UNAWAITED = new Set(['publish', 'sPublish', 'subscribe', 'unsubscribe', 'pSubscribe', 'pUnsubscribe', 'sSubscribe', 'sUnsubscribe', 'sendCommand', 'pubSubNumSub']);
 
 type Client = ReturnType<typeof createClient>;
+
 /** The two methods of socket.io's adapter that publishFirst() rearranges (`apply` is private in its types). */
 interface Delivering {
   broadcast(packet: unknown, opts: { flags?: { local?: boolean } }): void;
@@ -88,8 +89,8 @@ export class RedisFanout {
     const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: reconnectDelayMs };
     // Publishing while Redis is away fails at once (no queue that grows with the outage); the
     // subscriber keeps its few SUBSCRIBE commands queued until it is first connected.
-    this.pub = createClient({ url: options.url, socket, disableOfflineQueue: true, commandsQueueMaxLength: PUBLISH_QUEUE_MAX });
-    this.sub = createClient({ url: options.url, socket, commandsQueueMaxLength: PUBLISH_QUEUE_MAX });
+    this.pub = createClient({ url: options.url, socket, disableOfflineQueue: true, commandsQueueMaxLength: QUEUE_MAX });
+    this.sub = createClient({ url: options.url, socket, commandsQueueMaxLength: QUEUE_MAX });
     this.watch('pub', this.pub);
     this.watch('sub', this.sub);
     options.board?.set(REDIS_SOURCE, this.shownUrl, 'connecting');
@@ -105,10 +106,6 @@ export class RedisFanout {
     return function vigilAdapter(nsp) {
       return publishFirst(new RedisAdapter(nsp, pub, sub, { key: 'vigil' }));
     };
-  }
-
-  get up(): boolean {
-    return this.state === 'up';
   }
 
   async close(): Promise<void> {
