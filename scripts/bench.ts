@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { baselineBench } from './bench/baseline.ts';
 import { bundleBench } from './bench/bundle.ts';
 import { dockerBenches } from './bench/docker.ts';
-import { fanoutBench } from './bench/fanout.ts';
+import { fanoutBench, fanoutReplicasBench } from './bench/fanout.ts';
 import { failoverBench } from './bench/failover.ts';
 import { pagingBench } from './bench/paging.ts';
 import { ingestBench } from './bench/ingest.ts';
@@ -19,7 +19,7 @@ import { printTable } from './bench/report.ts';
 import { failed, type Row } from './bench/stats.ts';
 import { repoRoot } from './bench/vigil.ts';
 
-const BENCHES = ['detection', 'heal', 'paging', 'ingest', 'webhook', 'fanout', 'failover', 'queries', 'bundle'] as const;
+const BENCHES = ['detection', 'heal', 'paging', 'ingest', 'webhook', 'fanout', 'fanout-replicas', 'failover', 'queries', 'bundle'] as const;
 type BenchName = typeof BENCHES[number];
 
 const { values } = parseArgs({
@@ -45,8 +45,8 @@ const selected = (name: BenchName) => only.length === 0 || only.includes(name);
 const quick = values.quick;
 
 const sizes = quick
-  ? { failoverKills: 3, detectionTrials: 5, healTrials: 3, pagingStorm: 30, pagingOutageSeconds: 15, pagingOutageIncidents: 20, signals: 2_000, mongoSignals: 500, servicesOpen: 1_000, mongoServicesOpen: 200, webhookAlerts: 2_000, webhookServices: 200, stormAlerts: 10_000, clients: 200, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
-  : { failoverKills: 10, detectionTrials: 50, healTrials: 12, pagingStorm: 200, pagingOutageSeconds: 120, pagingOutageIncidents: 20, signals: 20_000, mongoSignals: 3_000, servicesOpen: 10_000, mongoServicesOpen: 1_000, webhookAlerts: 20_000, webhookServices: 2_000, stormAlerts: 100_000, clients: 1_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
+  ? { failoverKills: 3, detectionTrials: 5, healTrials: 3, pagingStorm: 30, pagingOutageSeconds: 15, pagingOutageIncidents: 20, signals: 2_000, mongoSignals: 500, servicesOpen: 1_000, mongoServicesOpen: 200, webhookAlerts: 2_000, webhookServices: 200, stormAlerts: 10_000, clients: 200, replicaClients: 400, fanoutRounds: 5, incidents: 2_000, entriesPerIncident: 10, mongoIncidents: 300, queryRuns: 50, mongoQueryRuns: 30 }
+  : { failoverKills: 10, detectionTrials: 50, healTrials: 12, pagingStorm: 200, pagingOutageSeconds: 120, pagingOutageIncidents: 20, signals: 20_000, mongoSignals: 3_000, servicesOpen: 10_000, mongoServicesOpen: 1_000, webhookAlerts: 20_000, webhookServices: 2_000, stormAlerts: 100_000, clients: 1_000, replicaClients: 2_000, fanoutRounds: 30, incidents: 100_000, entriesPerIncident: 10, mongoIncidents: 1_000, queryRuns: 500, mongoQueryRuns: 100 };
 
 const resultsDir = path.join(repoRoot, 'bench-results');
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -115,7 +115,7 @@ if (selected('webhook')) {
   rows.push(...await guarded('webhook', () => webhookBench({ alerts: sizes.webhookAlerts, services: sizes.webhookServices, stormAlerts: sizes.stormAlerts, logDir })));
 }
 if (selected('fanout')) rows.push(...await guarded('fanout', () => fanoutBench({ clients: sizes.clients, rounds: sizes.fanoutRounds, logDir })));
-if (selected('failover')) rows.push(...await guarded('failover', () => failoverBench({ kills: sizes.failoverKills, logDir })));
+if (selected('fanout-replicas')) rows.push(...await guarded('fanout-replicas', () => fanoutReplicasBench({ clients: sizes.replicaClients, rounds: sizes.fanoutRounds, logDir })));
 if (selected('queries')) {
   rows.push(...await guarded('queries', () => queriesBench({
     incidents: sizes.incidents, entriesPerIncident: sizes.entriesPerIncident, mongoIncidents: sizes.mongoIncidents, runs: sizes.queryRuns, mongoRuns: sizes.mongoQueryRuns, logDir,

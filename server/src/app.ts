@@ -106,7 +106,10 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // through socket.io, then the sources and actions that hand their signals to the pipeline.
   const app = express();
   const httpServer = http.createServer(app);
-  const realtime = new RealtimeGateway(httpServer, { auth, store: deps.store, logger: log, metrics, origins, cluster });
+  const realtime = new RealtimeGateway(httpServer, {
+    auth, store: deps.store, logger: log, metrics, origins, cluster,
+    ...(config.redisUrl ? { redis: { url: config.redisUrl, board: status } } : {}),
+  });
   status.on('change', (s) => realtime.sourceStatus(s));
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];

@@ -5,6 +5,9 @@
 // checked again and the socket is closed when they no longer hold.
 // A page from a foreign origin may not open it (see http/origin.ts), and what one client may cost is
 // bounded (see sync-guard.ts): `sync` answers in pages capped in bytes.
+// With REDIS_URL every emit reaches the browsers on every replica (redis-fanout.ts); what Redis
+// could not carry during an outage is caught up by this replica's browsers reconnecting (and so
+// syncing) once it is back.
 import type http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
@@ -14,21 +17,31 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import type { Membership } from '../cluster/membership.ts';
+import type { StatusBoard } from '../status.ts';
 import { principalFrom } from '../http/auth-middleware.ts';
 import type { OriginPolicy } from '../http/origin.ts';
 import { principalKey, SyncGuard, type SyncLimits } from './sync-guard.ts';
 import { decodeSyncCursor, encodeSyncCursor, readSyncPage, SYNC_PAGE_BYTES } from './sync-pages.ts';
 import { sendAndFlush } from './written.ts';
+import { RedisFanout } from './redis-fanout.ts';
 
 interface SocketData {
   principal: Principal;
 }
 
-export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type VigilSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** What one replica tells the others through Redis (socket.io's server-side events). */
+interface ReplicaEvents {
+  /** Events the sender could not publish were missed by your browsers: have them catch up. */
+  'replica:resync': () => void;
+}
+
+export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, ReplicaEvents, SocketData>;
+type VigilSocket = Socket<ClientToServerEvents, ServerToClientEvents, ReplicaEvents, SocketData>;
 
 const RECHECK_EVERY_MS = 60_000;
 const STORE_RETRY_MS = 2_000;
+/** After a Redis outage this replica's browsers reconnect (and sync) spread over this long, not all at once. */
+const RESYNC_SPREAD_MS = 10_000;
 
 const syncRequest = z.object({
   since: z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v))),
@@ -46,6 +59,8 @@ export interface GatewayDeps {
   /** Tests lower these; the defaults are in sync-guard.ts. */
   limits?: Partial<SyncLimits>;
   syncPageBytes?: number;
+  /** REDIS_URL: fan-out to every replica's browsers; `board` shows the `redis` source (up/down). */
+  redis?: { url: string; board?: StatusBoard };
 }
 
 export class RealtimeGateway {
@@ -55,10 +70,22 @@ export class RealtimeGateway {
   private readonly recheckTimer: NodeJS.Timeout;
   private rechecking: Promise<void> | undefined;
   private recheckAgain = false;
+  private readonly fanout: RedisFanout | undefined;
+  /** Socket id → the pending close of its transport (one per socket however many outages end). */
+  private readonly resyncTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(httpServer: http.Server, deps: GatewayDeps) {
     this.log = deps.logger.child({ module: 'realtime' });
     this.auth = deps.auth;
+    this.fanout = deps.redis && new RedisFanout({
+      url: deps.redis.url, logger: deps.logger, ...(deps.redis.board ? { board: deps.redis.board } : {}),
+      onRecovered: (dropped) => {
+        // This replica may have missed what others published; and when it could not publish
+        // itself, the browsers on the other replicas missed that.
+        this.resyncLocal();
+        if (dropped > 0) this.io.serverSideEmit('replica:resync');
+      },
+    });
     deps.auth.onRevoke(() => { void this.recheck(); });
     this.recheckTimer = setInterval(() => { void this.recheck(); }, RECHECK_EVERY_MS);
     this.recheckTimer.unref();
@@ -66,6 +93,7 @@ export class RealtimeGateway {
     this.io = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: 64 * 1024,
+      ...(this.fanout ? { adapter: this.fanout.adapter() } : {}),
       allowRequest: (req, callback) => {
         const verdict = deps.origins.check(req);
         if (verdict.allowed) {
@@ -75,6 +103,11 @@ export class RealtimeGateway {
         this.log.warn({ origin: verdict.origin }, 'refused a live connection from a foreign page');
         callback(`origin_not_allowed: ${verdict.message}`, false);
       },
+    });
+
+    this.io.on('replica:resync', () => {
+      this.log.info('another replica could not publish through redis for a while; this replica\'s browsers catch up');
+      this.resyncLocal();
     });
 
     this.io.use(async (socket, next) => {
@@ -170,7 +203,8 @@ export class RealtimeGateway {
     this.rechecking = (async () => {
       do {
         this.recheckAgain = false;
-        for (const socket of await this.io.fetchSockets()) {
+        // This replica's sockets only: every replica checks its own.
+        for (const socket of await this.io.local.fetchSockets()) {
           try {
             const token: unknown = socket.handshake.auth['token'];
             const authorization = typeof token === 'string' ? `Bearer ${token}` : undefined;
@@ -187,8 +221,27 @@ export class RealtimeGateway {
     return this.rechecking;
   }
 
-  close(): Promise<void> {
+  /**
+   * Closes the transport of each of this replica's browsers, spread over a few seconds: each
+   * reconnects by itself and syncs what it missed (the client does after every reconnect).
+   */
+  resyncLocal(): void {
+    for (const socket of this.io.of('/').sockets.values()) {
+      if (this.resyncTimers.has(socket.id)) continue;
+      const timer = setTimeout(() => {
+        this.resyncTimers.delete(socket.id);
+        socket.conn.close();
+      }, Math.floor(Math.random() * RESYNC_SPREAD_MS));
+      timer.unref();
+      this.resyncTimers.set(socket.id, timer);
+    }
+  }
+
+  async close(): Promise<void> {
     clearInterval(this.recheckTimer);
-    return new Promise((resolve) => { void this.io.close(() => resolve()); });
+    for (const timer of this.resyncTimers.values()) clearTimeout(timer);
+    this.resyncTimers.clear();
+    await new Promise<void>((resolve) => { void this.io.close(() => resolve()); });
+    await this.fanout?.close();
   }
 }
