@@ -1,14 +1,16 @@
 // Several replicas (issue 14, API.md "Several replicas"): two and three real Vigil processes on one FerretDB
-// behind a real HAProxy, watching a private dockerd. Exactly one leads; followers serve the API and
+// and one redis-server behind a real HAProxy, watching a private dockerd; a browser on a follower sees the incidents live. Exactly one leads; followers serve the API and
 // the webhook; the leader SIGKILLed during a burst of `docker kill`s → another leads, every death has
 // one incident and one restart; the leader SIGSTOPped 20 s → it does nothing as an old leader;
 // FerretDB down 10 s → never two leaders.
 import { randomBytes } from 'node:crypto';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ClusterState } from '../../src/contract/index.ts';
+import type { ClientToServerEvents, ClusterState, ServerToClientEvents } from '../../src/contract/index.ts';
 import { describeWith, requireComponent } from '../harness/components.ts';
 import { clusterOf, haproxyBinary, startHaproxy, startReplica, type Haproxy, type Replica } from '../harness/cluster.ts';
 import { probeFerretDb } from '../harness/ferretdb.ts';
+import { probeRedisServer, startRedisServer, type RedisServer } from '../harness/redis.ts';
 import { startSecondDockerd, type SecondDockerd } from '../harness/second-dockerd.ts';
 import { Client } from '../harness/vigil.ts';
 import { IDLE, runContainer, stateOf, uniqueName, until, type IncidentBody } from './docker-support.ts';
@@ -16,6 +18,7 @@ import { startRestartableFerretDb, WEBHOOK_ROUTE, WEBHOOK_TOKEN, type Restartabl
 
 const ferret = await requireComponent('FerretDB', probeFerretDb);
 const haproxy = await requireComponent('HAProxy', () => haproxyBinary());
+const redis = await requireComponent('redis-server', probeRedisServer);
 const PASSWORD = 'cluster-suite-admin';
 /** Generous: the figure (≤ 15 s) is measured by the bench (docs/benchmarks.md, Failover), not asserted here. */
 const FAILOVER_WAIT_MS = 60_000;
@@ -25,14 +28,17 @@ function clusterSuite(count: number): void {
   let db: RestartableFerretDb;
   let dockerd: SecondDockerd;
   let lb: Haproxy;
+  let fanout: RedisServer;
+  const sockets: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = [];
   const replicas: Replica[] = [];
   const tag = randomBytes(3).toString('hex');
 
   beforeAll(async () => {
     db = await startRestartableFerretDb();
     dockerd = await startSecondDockerd();
+    fanout = await startRedisServer();
     const env = {
-      MONGODB_URL: `${db.url}vigil_cluster_${tag}`, ADMIN_PASSWORD: PASSWORD, DOCKER_HOSTS: dockerd.endpoint,
+      MONGODB_URL: `${db.url}vigil_cluster_${tag}`, ADMIN_PASSWORD: PASSWORD, DOCKER_HOSTS: dockerd.endpoint, REDIS_URL: fanout.url,
       QUIET_PERIOD_SECONDS: '3600', LOG_LEVEL: 'warn',
     };
     // One after the other: the first takes the lease, the others find it held.
@@ -41,7 +47,9 @@ function clusterSuite(count: number): void {
   }, 240_000);
 
   afterAll(async () => {
+    for (const socket of sockets) socket.close();
     for (const r of replicas) await r.proc.stop(5_000);
+    await fanout?.stop();
     await lb?.stop();
     await dockerd?.stop();
     await db?.stop();
@@ -71,6 +79,19 @@ function clusterSuite(count: number): void {
     const client = new Client(base);
     expect((await client.login('admin', PASSWORD)).status).toBe(200);
     return client;
+  }
+
+  /** A browser's live connection to one replica: the services of every incident:upsert it gets. */
+  async function liveOn(replica: Replica): Promise<Set<string>> {
+    const client = await signedIn(replica.url);
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(replica.url, { transports: ['websocket'], extraHeaders: { cookie: client.cookie ?? '' } });
+    sockets.push(socket);
+    const services = new Set<string>();
+    let greeted = false;
+    socket.on('server:hello', () => { greeted = true; });
+    socket.on('incident:upsert', (incident) => services.add(incident.service));
+    await until(`a live connection to ${replica.name}`, 15_000, () => (greeted ? true : undefined));
+    return services;
   }
 
   async function incidentsOf(client: Client, service: string): Promise<IncidentBody[]> {
@@ -147,6 +168,8 @@ function clusterSuite(count: number): void {
       return names.every((n) => known.has(n)) ? true : undefined;
     });
 
+    // A browser on a follower: the leaders' broadcasts reach it through Redis, before and after the failover.
+    const watched = await liveOn(alive().find((r) => r !== leader) as Replica);
     const startedBefore = await Promise.all(ids.map((id) => stateOf(id, dockerd.endpoint)));
     for (const id of ids.slice(0, 4)) await dockerd.cli(['kill', id]);
     leader.proc.child.kill('SIGKILL');
@@ -159,6 +182,7 @@ function clusterSuite(count: number): void {
 
     // Every container is running again, started after its death.
     const client = await signedIn(next.leader.url);
+    await until('the follower\'s browser saw every incident live', 60_000, () => (names.every((n) => watched.has(n)) ? true : undefined));
     await until('every killed container restarted', 90_000, async () => {
       const now = await Promise.all(ids.map((id) => stateOf(id, dockerd.endpoint)));
       return now.every((s, i) => s.status === 'running' && s.startedAt !== startedBefore[i]?.startedAt) ? true : undefined;
@@ -245,7 +269,7 @@ function clusterSuite(count: number): void {
   }, 180_000);
 }
 
-describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => {
+describeWith(ferret, 'FerretDB', () => describeWith(haproxy, 'HAProxy', () => describeWith(redis, 'redis-server', () => {
   describe('two replicas', () => clusterSuite(2));
   describe('three replicas', () => clusterSuite(3));
-}));
+})));

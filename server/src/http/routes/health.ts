@@ -21,11 +21,13 @@ export async function leaderSources(leaderUrl: string | undefined): Promise<Sour
   }
 }
 
-/** The leader's sources with this replica's own (its Redis connection) in place of the leader's of the same name. */
+/** What a follower reports of its own: its connections, not the sources only the leader watches. */
+const FOLLOWER_OWN = new Set(['redis']);
+
+/** The leader's sources with this replica's own connections (Redis) in place of the leader's. */
 function withOwn(leader: readonly SourceStatus[], own: readonly SourceStatus[]): SourceStatus[] {
-  const key = (s: SourceStatus) => `${s.source}\u0000${s.host ?? ''}`;
-  const mine = new Set(own.map(key));
-  return [...leader.filter((s) => !mine.has(key(s))), ...own];
+  const mine = own.filter((s) => FOLLOWER_OWN.has(s.source));
+  return [...leader.filter((s) => !FOLLOWER_OWN.has(s.source)), ...mine];
 }
 
 export function healthRoutes(
