@@ -1,7 +1,8 @@
-// Several replicas (issue 14, API.md "Several replicas"): two and three real Vigil processes on one FerretDB
-// and one redis-server behind a real HAProxy, watching a private dockerd; a browser on a follower sees the incidents live. Exactly one leads; followers serve the API and
-// the webhook; the leader SIGKILLed during a burst of `docker kill`s → another leads, every death has
-// one incident and one restart; the leader SIGSTOPped 20 s → it does nothing as an old leader;
+// Several replicas (issue 14, API.md "Several replicas"): two and three real Vigil processes on one
+// FerretDB and one redis-server behind a real HAProxy, watching a private dockerd. Exactly one
+// leads; followers serve the API and the webhook, and a browser on a follower sees incidents live;
+// the leader SIGKILLed during a burst of `docker kill`s → another leads, every death has one
+// incident and one restart; the leader SIGSTOPped 20 s → it does nothing as an old leader;
 // FerretDB down 10 s → never two leaders.
 import { randomBytes } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
