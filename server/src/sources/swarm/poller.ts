@@ -9,7 +9,8 @@ import type { Logger } from '../../logger.ts';
 import type { CursorRepository } from '../../store/types.ts';
 import { describeError } from '../docker/api.ts';
 import { cursorToNanos, nanosToCursor } from '../docker/stream.ts';
-import { isSwarmManager, parseList, serviceSchema, taskSchema, type SwarmService, type SwarmTask } from './schemas.ts';
+import { listServices, listTasks, swarmManager } from './api.ts';
+import { parseList, serviceSchema, taskSchema, type SwarmService, type SwarmTask } from './schemas.ts';
 import { servicesByNode, taskSignals } from './tasks.ts';
 
 export const SWARM_SOURCE = 'swarm';
@@ -18,8 +19,6 @@ const CALL_TIMEOUT_MS = 5_000;
 /** Task times come from the manager's clock and commits may land slightly out of order: look back this far. */
 const OVERLAP_NS = 10_000_000_000n;
 const SEEN_KEEP = 4_000;
-
-type Call = (options: { abortSignal: AbortSignal; filters?: string }) => Promise<unknown>;
 
 export class SwarmPoller {
   readonly host: string;
@@ -78,20 +77,19 @@ export class SwarmPoller {
     }
   }
 
-  private call(method: (o: { abortSignal: AbortSignal; filters?: string }) => Promise<unknown>): Promise<unknown> {
-    return method({ abortSignal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]) });
+  private signal(): AbortSignal {
+    return AbortSignal.any([this.closing.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
   }
 
   /** One round: is it a manager, then services and tasks → signals, stored with the new cursor. */
   async poll(): Promise<Signal[]> {
     const d = this.docker;
-    const info = await this.call((d.info.bind(d) as unknown as Call));
-    const manager = isSwarmManager(info);
+    const manager = await swarmManager(d, this.signal());
     if (manager !== this.manager) this.log.info({ manager }, manager ? 'endpoint is a Swarm manager: watching services and tasks' : 'endpoint is not a Swarm manager');
     this.manager = manager;
     if (!manager) return [];
-    const services = parseList(serviceSchema, await this.call(d.listServices.bind(d) as unknown as Call));
-    const tasks: SwarmTask[] = parseList(taskSchema, await this.call(d.listTasks.bind(d) as unknown as Call));
+    const services = parseList(serviceSchema, await listServices(d, this.signal()));
+    const tasks: SwarmTask[] = parseList(taskSchema, await listTasks(d, this.signal()));
     this.services = services;
     this.nodes = servicesByNode(tasks, services);
     if (this.cursor === undefined) {
