@@ -11,6 +11,13 @@ import type { EngineOptions } from './options.ts';
 import type { Signal } from './signal.ts';
 import { SWARM_UPDATE, swarmMessage } from './words.ts';
 
+/** Task states in which a task ended by itself (sources/swarm/tasks.ts says which are failures). */
+const ENDED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+
+function openUpdateWindow(m: Machine, t: number): void {
+  m.requests = [...m.requests, { container: SWARM_UPDATE, atMs: t, by: SWARM_UPDATE }];
+}
+
 /** Where a new Swarm task stands among the service's containers until its own container shows up. */
 export function taskPlaceholder(taskId: string): string {
   return `swarm-task:${taskId}`;
@@ -35,6 +42,9 @@ export function swarmStep(m: Machine, signal: Signal, t: number, o: EngineOption
     }
     case KIND.swarmTaskRescheduled: {
       retire(m, attrString(signal, 'replacesContainer'));
+      // A task replaced while it had not failed: Swarm is rolling an update through (of any length),
+      // and is about to stop that task's container.
+      if (!ENDED.has(attrString(signal, 'replacesState') ?? '')) openUpdateWindow(m, t);
       // Until the new task's container runs, the service is not back: its place holds the slot.
       const task = attrString(signal, 'taskId');
       if (task !== undefined) m.containers[taskPlaceholder(task)] = { name: `${m.service} task ${task.slice(0, 12)} (not started yet)`, running: false, health: null, hasHealthcheck: false };
@@ -42,7 +52,7 @@ export function swarmStep(m: Machine, signal: Signal, t: number, o: EngineOption
     }
     case KIND.swarmServiceUpdated:
       // Swarm stops the old tasks of an update (kill → die → stop): asked for, not a failure.
-      if (attrString(signal, 'updateState') !== 'completed') m.requests = [...m.requests, { container: SWARM_UPDATE, atMs: t, by: SWARM_UPDATE }];
+      if (attrString(signal, 'updateState') !== 'completed') openUpdateWindow(m, t);
       break;
     case KIND.swarmNodeDown: {
       const draft = failure(m, signal, t, o, false);

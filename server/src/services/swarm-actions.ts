@@ -82,26 +82,33 @@ export class SwarmActions {
     const manager = await this.managerFor(name, host);
     const actionId = randomUUID();
     const target = `${manager.name}/${name}`;
-    let serviceName = name;
-    let serviceId = '';
+    let service;
     try {
-      const before = await inspectService(manager.docker, name);
-      serviceName = before.Spec.Name;
-      serviceId = before.ID;
-      const done = await forceUpdate(manager.docker, before.ID);
-      await this.deps.sink.ingest([swarmForceUpdateSignal({
-        service: serviceName, host: manager.name, serviceId, actor: by.actor, actionId, at: this.now().toISOString(), ok: true, forceUpdate: done.forceUpdate,
-      })]);
-      await this.deps.audit.record({ ...by, action: 'swarm.service.force_update', target, outcome: 'ok', detail: { actionId, serviceId, forceUpdate: done.forceUpdate } });
-      return { service: serviceName, host: manager.name, serviceId, previousForceUpdate: done.previous, forceUpdate: done.forceUpdate, actionId };
+      service = await inspectService(manager.docker, name);
     } catch (err) {
       if (err instanceof UnknownServiceError) throw new ApiFailure(404, 'not_found', `No Swarm service "${name}" on ${manager.name}.`);
-      const error = describeError(err);
-      await this.deps.sink.ingest([swarmForceUpdateSignal({
-        service: serviceName, host: manager.name, serviceId, actor: by.actor, actionId, at: this.now().toISOString(), ok: false, error,
-      })]);
-      await this.deps.audit.record({ ...by, action: 'swarm.service.force_update', target, outcome: 'failed', detail: { actionId, serviceId, error } });
-      throw new ApiFailure(502, 'docker_error', `Swarm did not take the update of ${serviceName}: ${error}. It is on the audit log and the timeline.`);
+      throw new ApiFailure(502, 'docker_error', `Could not read Swarm service ${name} on ${manager.name}: ${describeError(err)}. Nothing was changed.`);
     }
+    const serviceName = service.Spec.Name;
+    const serviceId = service.ID;
+    let outcome: { ok: true; previous: number; forceUpdate: number } | { ok: false; error: string };
+    try {
+      const done = await forceUpdate(manager.docker, serviceId);
+      outcome = { ok: true, previous: done.previous, forceUpdate: done.forceUpdate };
+    } catch (err) {
+      outcome = { ok: false, error: describeError(err) };
+    }
+    // Recorded either way: on the service's timeline and in the audit log.
+    const at = this.now().toISOString();
+    const common = { service: serviceName, host: manager.name, serviceId, actor: by.actor, actionId, at };
+    await this.deps.sink.ingest([outcome.ok
+      ? swarmForceUpdateSignal({ ...common, ok: true, forceUpdate: outcome.forceUpdate })
+      : swarmForceUpdateSignal({ ...common, ok: false, error: outcome.error })]);
+    await this.deps.audit.record({
+      ...by, action: 'swarm.service.force_update', target, outcome: outcome.ok ? 'ok' : 'failed',
+      detail: { actionId, serviceId, ...(outcome.ok ? { forceUpdate: outcome.forceUpdate } : { error: outcome.error }) },
+    });
+    if (!outcome.ok) throw new ApiFailure(502, 'docker_error', `Swarm did not take the update of ${serviceName}: ${outcome.error}. It is on the audit log and the timeline.`);
+    return { service: serviceName, host: manager.name, serviceId, previousForceUpdate: outcome.previous, forceUpdate: outcome.forceUpdate, actionId };
   }
 }

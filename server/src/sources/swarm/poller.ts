@@ -15,6 +15,8 @@ import { servicesByNode, taskSignals } from './tasks.ts';
 
 export const SWARM_SOURCE = 'swarm';
 const POLL_MS = 2_000;
+/** An endpoint that is no manager is asked again this often (a swarm may be initialized later). */
+const NOT_MANAGER_POLL_MS = 15_000;
 const CALL_TIMEOUT_MS = 5_000;
 /** Task times come from the manager's clock and commits may land slightly out of order: look back this far. */
 const OVERLAP_NS = 10_000_000_000n;
@@ -71,7 +73,7 @@ export class SwarmPoller {
         }
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.deps.intervalMs ?? POLL_MS);
+        const timer = setTimeout(resolve, this.manager ? this.deps.intervalMs ?? POLL_MS : NOT_MANAGER_POLL_MS);
         this.closing.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
       });
     }

@@ -49,8 +49,18 @@ describe('a Swarm service', () => {
     expect(text.some((l) => l.includes('flapping'))).toBe(false);
   });
 
-  test("without the update's events the same stop is Swarm's doing no more: the update window is what explains it", () => {
-    const noUpdate = recorded('force-updated', '2026-12-05T23:59:06.000Z').filter((s) => s.kind !== 'swarm.service_updated');
+  test('a task replaced while it ran opens the same window (a rolling update longer than the first event\'s window)', () => {
+    const onlyTasks = recorded('force-updated', '2026-12-05T23:59:06.000Z').filter((s) => s.kind !== 'swarm.service_updated');
+    const { incidents, timelines } = run(onlyTasks, '2026-12-05T23:59:07.000Z');
+    const web = incidents.find((i) => i.service === 'web');
+    expect(lines(timelines[web?.id ?? '']).filter((l) => l.includes('05.138Z'))).toEqual([
+      "2026-12-05T23:59:05.138Z docker container.die | web container stopped for Swarm's update of the service (signal 15, exit 0)",
+    ]);
+  });
+
+  test("without the update's events and its new task the same stop is Swarm's doing no more: the window is what explains it", () => {
+    const noUpdate = recorded('force-updated', '2026-12-05T23:59:06.000Z')
+      .filter((s) => s.kind !== 'swarm.service_updated' && !(s.kind === 'swarm.task_rescheduled' && s.attributes['replacesState'] === 'shutdown'));
     const { incidents, timelines } = run(noUpdate, '2026-12-05T23:59:07.000Z');
     const web = incidents.find((i) => i.service === 'web');
     expect(lines(timelines[web?.id ?? '']).filter((l) => l.includes('05.138Z'))).toEqual([
