@@ -35,6 +35,7 @@ export class SwarmPoller {
   private readonly log: Logger;
   private readonly closing = new AbortController();
   private running: Promise<void> | undefined;
+  private problem: string | undefined;
 
   constructor(host: string, docker: Docker, deps: SwarmPoller['deps']) {
     this.host = host;
@@ -67,9 +68,14 @@ export class SwarmPoller {
       if (this.deps.connected()) {
         try {
           await this.poll();
+          if (this.problem !== undefined) this.log.info('reading Swarm services and tasks works again');
+          this.problem = undefined;
         } catch (err) {
           if (this.closing.signal.aborted) break;
-          this.log.warn({ err: describeError(err) }, 'reading Swarm tasks failed; trying again');
+          const problem = describeError(err);
+          // Once per distinct reason (e.g. a socket proxy refusing /tasks), not every 2 s.
+          if (problem !== this.problem) this.log.warn({ err: problem }, 'reading Swarm services and tasks failed; trying again');
+          this.problem = problem;
         }
       }
       await new Promise<void>((resolve) => {
