@@ -19,7 +19,17 @@ function deleteLink(name: string): Promise<void> {
   });
 }
 
+/** What `ip link show master <bridge>` lists: the interfaces still attached to it. */
+function attached(bridge: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(findExecutable(['ip'], 'IP_BIN', 'apt-get install iproute2'), ['-o', 'link', 'show', 'master', bridge], { timeout: 10_000 }, (err, out) => resolve(err ? 'unknown' : out.trim()));
+  });
+}
+
 export async function startSwarmDockerd(images: string[] = [BASE_IMAGE]): Promise<SwarmDockerd> {
+  // A run that was killed leaves its docker_gwbridge behind; nothing else here uses one (no other
+  // daemon on this machine is in a swarm), but one with interfaces still attached is left alone.
+  if (await attached('docker_gwbridge') === '') await deleteLink('docker_gwbridge');
   const d = await startSecondDockerd(images);
   try {
     await d.cli(['swarm', 'init', '--advertise-addr', '127.0.0.1'], 60_000);

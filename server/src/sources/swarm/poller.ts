@@ -27,6 +27,8 @@ export class SwarmPoller {
   readonly docker: Docker;
   /** `GET /info` said so at the last poll. */
   manager = false;
+  /** `GET /info` answered, and not as a manager. */
+  private notManager = false;
   private services: SwarmService[] = [];
   private nodes = new Map<string, string[]>();
   private cursor: bigint | undefined;
@@ -79,7 +81,8 @@ export class SwarmPoller {
         }
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.manager ? this.deps.intervalMs ?? POLL_MS : NOT_MANAGER_POLL_MS);
+        // Slow only once the endpoint answered that it is no manager (not while it is unreachable).
+        const timer = setTimeout(resolve, this.notManager ? NOT_MANAGER_POLL_MS : this.deps.intervalMs ?? POLL_MS);
         this.closing.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
       });
     }
@@ -95,6 +98,7 @@ export class SwarmPoller {
     const manager = await swarmManager(d, this.signal());
     if (manager !== this.manager) this.log.info({ manager }, manager ? 'endpoint is a Swarm manager: watching services and tasks' : 'endpoint is not a Swarm manager');
     this.manager = manager;
+    this.notManager = !manager;
     if (!manager) return [];
     const services = parseList(serviceSchema, await listServices(d, this.signal()));
     const tasks: SwarmTask[] = parseList(taskSchema, await listTasks(d, this.signal()));
