@@ -42,6 +42,9 @@ export function swarmStep(m: Machine, signal: Signal, t: number, o: EngineOption
     }
     case KIND.swarmTaskRescheduled: {
       retire(m, attrString(signal, 'replacesContainer'));
+      // A replaced task that never got a container (rejected, still pending) no longer holds its slot.
+      const replaced = attrString(signal, 'replacesTask');
+      if (replaced !== undefined) delete m.containers[taskPlaceholder(replaced)];
       // A task replaced while it had not failed: Swarm is rolling an update through (of any length),
       // and is about to stop that task's container.
       if (!ENDED.has(attrString(signal, 'replacesState') ?? '')) openUpdateWindow(m, t);

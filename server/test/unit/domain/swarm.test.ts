@@ -79,4 +79,16 @@ describe('a Swarm service', () => {
     const ghost = run(recorded('rejected'), '2026-12-05T23:59:12.000Z').incidents.find((i) => i.service === 'ghost');
     expect(ghost).toMatchObject({ title: 'ghost Swarm task rejected', status: 'open' });
   });
+
+  test('a task that never got a container holds its slot only until Swarm replaces it', () => {
+    const ghost = recorded('rejected').filter((s) => s.service === 'ghost');
+    const [rescheduled] = ghost.filter((s) => s.kind === 'swarm.task_rescheduled');
+    if (rescheduled === undefined) throw new Error('no rescheduled task in the fixture');
+    // The recorded pending task, replaced in turn by one whose container starts (made from the recorded ones).
+    const next = { ...rescheduled, id: 'sw_next', at: '2026-12-05T23:59:20.000Z', attributes: { ...rescheduled.attributes, taskId: 'next', replacesTask: rescheduled.attributes['taskId'], replacesState: 'rejected' } };
+    const start = { ...rescheduled, id: 'dk_start', kind: 'container.start', at: '2026-12-05T23:59:21.000Z', container: 'c-next', attributes: { containerId: 'c-next', swarmTaskId: 'next' } };
+    const { incidents } = run([...ghost, next, start], '2026-12-05T23:59:22.000Z');
+    expect(incidents.find((i) => i.service === 'ghost')).toMatchObject({ status: 'mitigated', mitigatedAt: '2026-12-05T23:59:21.000Z' });
+    expect(run([...ghost, start], '2026-12-05T23:59:22.000Z').incidents.find((i) => i.service === 'ghost')?.status).toBe('open');
+  });
 });
