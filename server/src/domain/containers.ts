@@ -51,7 +51,9 @@ export function containersOk(m: Machine): boolean {
 }
 
 export function containerSnapshot(m: Machine): Array<{ id: string; name?: string; running: boolean; health: string | null }> {
+  // A retired Swarm task's container is no part of the service any more (whether or not its destroy came yet).
   return Object.entries(m.containers)
+    .filter(([, c]) => c.retired !== true)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, c]) => ({ id, ...(c.name === undefined ? {} : { name: c.name }), running: c.running, health: c.health }));
 }

@@ -57,6 +57,10 @@ export function swarmStep(m: Machine, signal: Signal, t: number, o: EngineOption
       // Swarm stops the old tasks of an update (kill → die → stop): asked for, not a failure.
       if (attrString(signal, 'updateState') !== 'completed') openUpdateWindow(m, t);
       break;
+    case KIND.swarmServiceRemoved:
+      // …and every task of a service someone removed.
+      openUpdateWindow(m, t);
+      break;
     case KIND.swarmNodeDown: {
       const draft = failure(m, signal, t, o, false);
       addEntry(m, draft.id, entry());

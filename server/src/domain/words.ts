@@ -31,7 +31,7 @@ export function titleFor(opener: Signal, service: string): string {
 }
 
 function byWhom(requestedBy: string): string {
-  if (requestedBy === SWARM_UPDATE) return "Swarm's update of the service";
+  if (requestedBy === SWARM_UPDATE) return "Swarm's update or removal of the service";
   return requestedBy === 'supervisor' ? "the supervisor's restart" : `the restart requested by ${requestedBy}`;
 }
 

@@ -100,7 +100,7 @@ describeWith(swarm, 'Docker Swarm as a source', (d: SwarmDockerd) => {
     // On the service's incident: who forced it, and Swarm stopping the old task as its doing, no new failure.
     const incident = await until('the update on the timeline', 30_000, async () => {
       const i = await timelineOf();
-      const stopped = i?.timeline.some((e) => e.kind === 'container.die' && e.message.includes("for Swarm's update of the service"));
+      const stopped = i?.timeline.some((e) => e.kind === 'container.die' && e.message.includes("for Swarm's update or removal of the service"));
       return stopped && i?.timeline.some((e) => e.kind === 'action.swarm_force_update') ? i : undefined;
     }, 200);
     const entry = incident.timeline.find((e) => e.kind === 'action.swarm_force_update');
