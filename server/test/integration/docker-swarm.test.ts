@@ -98,10 +98,12 @@ describeWith(swarm, 'Docker Swarm as a source', (d: SwarmDockerd) => {
     expect(fresh.ID).toBeTruthy();
 
     // On the service's incident: who forced it, and Swarm stopping the old task as its doing, no new failure.
-    const incident = await until('the update on the timeline', 30_000, async () => {
+    const incident = await until('the update on the timeline', 60_000, async () => {
       const i = await timelineOf();
       const stopped = i?.timeline.some((e) => e.kind === 'container.die' && e.message.includes("for Swarm's update or removal of the service"));
-      return stopped && i?.timeline.some((e) => e.kind === 'action.swarm_force_update') ? i : undefined;
+      if (stopped && i?.timeline.some((e) => e.kind === 'action.swarm_force_update')) return i;
+      // Said when the deadline passes: what the timeline holds instead.
+      throw new Error(`timeline so far:\n${(i?.timeline ?? []).map((e) => `${e.at} ${e.kind} ${e.message}`).join('\n')}`);
     }, 200);
     const entry = incident.timeline.find((e) => e.kind === 'action.swarm_force_update');
     expect(entry).toMatchObject({ source: 'user', actor: `resp-${service.slice(-8)}` });
