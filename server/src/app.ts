@@ -20,6 +20,8 @@ import { ActionLedger } from './actions/ledger.ts';
 import { Maintenance } from './actions/maintenance.ts';
 import { createDockerActions, supervisorPolicy } from './actions/index.ts';
 import { containerRoutes } from './http/routes/containers.ts';
+import { swarmRoutes } from './http/routes/swarm.ts';
+import { SwarmActions } from './services/swarm-actions.ts';
 import { prometheusApi } from './sources/prometheus/client.ts';
 import { PrometheusSource } from './sources/prometheus/poller.ts';
 import { authenticate } from './http/auth-middleware.ts';
@@ -263,6 +265,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     smtpConfigured: config.paging.smtp !== undefined,
   }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
+  api.use(swarmRoutes(new SwarmActions({ docker, sink: pipeline, audit })));
   api.use(postmortemRoutes(new Postmortems({
     store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
   })));

@@ -31,6 +31,7 @@ export function isSupervisionPaused(c: Container): boolean {
 }
 
 export function supervisionLabel(c: Container): string {
+  if (c.swarm !== undefined) return `Swarm task of ${c.swarm.service}: Swarm restarts it`;
   if (!c.supervised) return 'not supervised';
   // What a person did last comes first: they paused it, whatever else holds.
   if (isSupervisionPaused(c)) return 'paused';

@@ -1,5 +1,6 @@
 // Heals containers labelled vigil.supervise=true: on a death Vigil did not ask for (docker kill
 // included), on `unhealthy`, and on Prometheus reporting the service down while Docker says it runs.
+// A Swarm task's container is never restarted: Swarm's own restart policy replaces it.
 // Reacts to stored signals (IngestPipeline.onSignal); every decision goes on the timeline as a signal.
 import { breakerOpenSignal, KIND } from '../domain/index.ts';
 import type { ContainerRef, Signal } from '../domain/index.ts';
@@ -11,6 +12,7 @@ import { restartPolicyFires, type ContainerFacts } from '../sources/docker/conta
 import type { DockerSource } from '../sources/docker/index.ts';
 import type { Maintenance } from './maintenance.ts';
 import type { RestartAction } from './restart.ts';
+import { leftToSwarmMessage, swarmTaskOf } from './swarm-policy.ts';
 import { afterRestart, decide, FRESH_STATE, notRestartableMessage, openBreaker, type Decision, type SupervisionState, type SupervisorPolicy, type Trigger } from './supervisor-policy.ts';
 
 export const DECISION_KIND = 'supervisor.decision';
@@ -108,6 +110,10 @@ export class Supervisor {
     if (!facts || !supervised) return;
     // The kill and die of a restart Vigil asked for (the watcher marks them in stream order).
     if (signal.attributes['requestedBy'] !== undefined) return;
+    if (swarmTaskOf(facts, signal) !== undefined) {
+      this.record(signal, facts, 'swarm', leftToSwarmMessage(facts.container.name, facts.container.swarm?.service ?? facts.container.service ?? facts.container.name, signal.kind === KIND.die ? 'died' : 'became unhealthy'));
+      return;
+    }
     if (this.maintenance.isPaused(facts.container)) {
       this.record(signal, facts, 'paused', `${facts.container.name} ${signal.kind === KIND.die ? 'died' : 'became unhealthy'} while its supervision is paused (maintenance mode); the supervisor leaves it alone`);
       return;
@@ -134,7 +140,7 @@ export class Supervisor {
     const hostLabel = typeof labels === 'object' && labels !== null ? Reflect.get(labels, 'vigil_host') : undefined;
     for (const facts of this.docker.inventory.all()) {
       const c = facts.container;
-      if (!c.supervised || c.service !== signal.service || c.state !== 'running') continue;
+      if (!c.supervised || c.service !== signal.service || c.state !== 'running' || swarmTaskOf(facts) !== undefined) continue;
       if (typeof hostLabel === 'string' && hostLabel !== c.host) continue;
       if (this.maintenance.isPaused(c)) continue;
       const instance = typeof signal.attributes['instance'] === 'string' ? signal.attributes['instance'] : undefined;

@@ -17,6 +17,11 @@ export interface Container {
   ports?: Array<{ privatePort: number; protocol: string; publicPort?: number; ip?: string }>;
   restartable?: boolean;
   supervisionPaused?: boolean;
+  /**
+   * Set when the container runs a Docker Swarm task: Swarm's restart policy replaces it, so Vigil's
+   * supervisor never restarts it; a responder forces an update of the Swarm service instead.
+   */
+  swarm?: { service: string; taskId: string };
 }
 
 /** `POST /api/containers/:id/restart` (202): the outcome follows on the timeline under this id. */

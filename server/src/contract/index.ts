@@ -10,3 +10,4 @@ export type * from './events.ts';
 export * from './access.ts';
 export * from './postmortems.ts';
 export * from './paging.ts';
+export type * from './swarm.ts';

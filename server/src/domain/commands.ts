@@ -108,3 +108,16 @@ export function notificationSignal(input: {
     raw: { kind: input.kind, incidentId: input.incident.id, key: input.key, ...input.facts },
   };
 }
+
+/** A person forced an update of a Swarm service (`docker service update --force`), and how it went. */
+export function swarmForceUpdateSignal(input: {
+  service: string; host: string; serviceId: string; actor: string; actionId: string; at: string; ok: boolean; forceUpdate?: number; error?: string;
+}): Signal {
+  const attributes: Record<string, unknown> = { actor: input.actor, actionId: input.actionId, serviceId: input.serviceId, ok: input.ok };
+  if (input.forceUpdate !== undefined) attributes['forceUpdate'] = input.forceUpdate;
+  if (input.error !== undefined) attributes['error'] = input.error;
+  return {
+    id: stableId('act', 'force-update', input.actionId), source: 'user', host: input.host, at: input.at,
+    kind: KIND.swarmForceUpdate, service: input.service, attributes, raw: { kind: KIND.swarmForceUpdate, ...input },
+  };
+}

@@ -7,6 +7,7 @@ import type { Machine } from './machine.ts';
 import type { EngineOptions } from './options.ts';
 import { failure } from './lifecycle.ts';
 import type { Signal } from './signal.ts';
+import { swarmUpdateExplains } from './swarm-step.ts';
 import { containerMessage } from './words.ts';
 
 /** The most recent restart of this container someone asked for that this die can be the effect of. */
@@ -48,8 +49,8 @@ export function containerStep(m: Machine, signal: Signal, container: string, t: 
       return;
     }
     case KIND.die: {
-      const by = requestedBy(m, container, t);
       const members = [...takePrefixes(m, container, [KIND.kill, KIND.oom, KIND.unhealthy]), signal];
+      const by = requestedBy(m, container, t) ?? swarmUpdateExplains(m, t, members.some((s) => s.kind === KIND.kill));
       updateContainer(m, container, signal);
       if (by === undefined) failure(m, signal, t, o, true);
       else if (m.active !== null) touch(m.active, signal);

@@ -4,6 +4,9 @@ import type { ContainerState, Machine } from './machine.ts';
 import type { Signal } from './signal.ts';
 
 export function updateContainer(m: Machine, container: string, signal: Signal): void {
+  // The container of a Swarm task takes the place the task held since Swarm created it (swarm-step.ts).
+  const task = attrString(signal, 'swarmTaskId');
+  if (task !== undefined) delete m.containers[`swarm-task:${task}`];
   if (signal.kind === KIND.destroy) {
     const { [container]: _gone, ...rest } = m.containers;
     m.containers = rest;
@@ -44,11 +47,13 @@ export function updateContainer(m: Machine, container: string, signal: Signal): 
 
 /** Every known container of the service runs, and is healthy where it has a health check. */
 export function containersOk(m: Machine): boolean {
-  return Object.values(m.containers).every((c) => c.running && (!c.hasHealthcheck || c.health === 'healthy'));
+  return Object.values(m.containers).every((c) => c.retired === true || (c.running && (!c.hasHealthcheck || c.health === 'healthy')));
 }
 
 export function containerSnapshot(m: Machine): Array<{ id: string; name?: string; running: boolean; health: string | null }> {
+  // A retired Swarm task's container is no part of the service any more (whether or not its destroy came yet).
   return Object.entries(m.containers)
+    .filter(([, c]) => c.retired !== true)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, c]) => ({ id, ...(c.name === undefined ? {} : { name: c.name }), running: c.running, health: c.health }));
 }

@@ -17,6 +17,15 @@ export const KIND = {
   unhealthy: 'container.health_status.unhealthy',
   // What inspect and the log tail told at a death (sources/docker/evidence.ts; attributes: summary, logs…)
   evidence: 'container.evidence',
+  // Docker Swarm (sources/swarm/): services and nodes from the events stream, tasks from polling
+  // /tasks. Attributes: taskId, slot, state, error, exitCode, taskContainerId, replacesTask…
+  swarmTaskFailed: 'swarm.task_failed',
+  swarmTaskRescheduled: 'swarm.task_rescheduled',
+  swarmServiceCreated: 'swarm.service_created',
+  swarmServiceUpdated: 'swarm.service_updated',
+  swarmServiceRemoved: 'swarm.service_removed',
+  swarmNodeDown: 'swarm.node_down',
+  swarmNodeUp: 'swarm.node_up',
   // Alertmanager (sources/alertmanager/normalize.ts)
   alertFiring: 'alert.firing',
   alertResolved: 'alert.resolved',
@@ -29,6 +38,8 @@ export const KIND = {
   resolve: 'user.resolve',
   restartRequested: 'user.restart_requested',
   restartResult: 'action.restart_result',
+  /** A person's `docker service update --force` through Vigil (actions/force-update.ts): ok, error, forceUpdate. */
+  swarmForceUpdate: 'action.swarm_force_update',
   // The supervisor (commands.ts builds these)
   supervisorRestart: 'supervisor.restart',
   breakerOpen: 'supervisor.breaker_open',

@@ -10,6 +10,8 @@ export interface ContainerState {
   /** Docker's health status while the container has a health check: 'starting' | 'healthy' | 'unhealthy'. */
   health: string | null;
   hasHealthcheck: boolean;
+  /** A Swarm task's container that Swarm replaced with a new task: it never runs again and no longer counts. */
+  retired?: boolean;
 }
 
 /** A restart someone asked for: the die it causes is not a failure. */

@@ -6,6 +6,7 @@ import { addEntry, findIncident, makeEntry, maxSeverity, touch } from './machine
 import type { IncidentDraft, Machine } from './machine.ts';
 import type { EngineOptions } from './options.ts';
 import type { Signal } from './signal.ts';
+import { swarmStep } from './swarm-step.ts';
 import { toMs } from './time.ts';
 import { alertMessage, commandMessage, prometheusMessage, supervisorMessage } from './words.ts';
 
@@ -18,6 +19,7 @@ export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   else if (signal.kind === KIND.alertFiring || signal.kind === KIND.alertResolved) alertStep(m, signal, t, o);
   else if (signal.kind === KIND.serviceDown || signal.kind === KIND.serviceUp) prometheusStep(m, signal, t, o);
   else if (signal.kind.startsWith('notification.')) notificationStep(m, signal, t);
+  else if (signal.kind.startsWith('swarm.')) swarmStep(m, signal, t, o);
   else if (signal.source === 'user' || signal.kind.startsWith('user.') || signal.kind.startsWith('action.')) commandStep(m, signal, t);
   else if (signal.source === 'supervisor' || signal.kind.startsWith('supervisor.')) supervisorStep(m, signal, t);
   else if (m.active !== null) joinWithEntry(m, m.active, signal, t, signal.kind);

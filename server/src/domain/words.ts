@@ -3,6 +3,9 @@ import { KIND, attrNumber, attrString, actorOf } from './kinds.ts';
 import type { Signal } from './signal.ts';
 import { formatDuration } from './time.ts';
 
+/** Who stops a Swarm task's container during an update of its service (the engine's request marker). */
+export const SWARM_UPDATE = 'swarm-update';
+
 export function alertName(signal: Signal): string {
   return attrString(signal, 'alertname') ?? 'unnamed alert';
 }
@@ -18,6 +21,7 @@ export function titleFor(opener: Signal, service: string): string {
     case KIND.oom: return `${service} container ran out of memory`;
     case KIND.unhealthy: return `${service} container unhealthy`;
     case KIND.serviceDown: return `Prometheus reports ${service} down`;
+    case KIND.swarmTaskFailed: return `${service} Swarm task ${attrString(opener, 'state') ?? 'failed'}`;
     case KIND.alertFiring: {
       const text = alertText(opener);
       return text === undefined ? alertName(opener) : `${alertName(opener)}: ${text}`;
@@ -27,6 +31,7 @@ export function titleFor(opener: Signal, service: string): string {
 }
 
 function byWhom(requestedBy: string): string {
+  if (requestedBy === SWARM_UPDATE) return "Swarm's update or removal of the service";
   return requestedBy === 'supervisor' ? "the supervisor's restart" : `the restart requested by ${requestedBy}`;
 }
 
@@ -108,6 +113,12 @@ export function commandMessage(service: string, signal: Signal): string {
       }
       return `restart of ${service} failed (${by}): ${attrString(signal, 'error') ?? 'unknown error'}`;
     }
+    case KIND.swarmForceUpdate: {
+      if (signal.attributes['ok'] === true) {
+        return `${actor} forced an update of Swarm service ${service}: Swarm replaces every task (ForceUpdate ${attrString(signal, 'forceUpdate') ?? '?'})`;
+      }
+      return `forced update of Swarm service ${service} by ${actor} failed: ${attrString(signal, 'error') ?? 'unknown error'}`;
+    }
     default: return `${signal.kind} by ${actor}`;
   }
 }
@@ -156,4 +167,43 @@ function ordinal(n: number): string {
   const tens = n % 100;
   if (tens >= 11 && tens <= 13) return `${n}th`;
   return `${n}${['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+}
+
+/** A Swarm task, as `docker service ps` names it: service.slot (or service.node for a global service). */
+function taskName(service: string, signal: Signal): string {
+  const slot = attrString(signal, 'slot');
+  return slot === undefined ? `${service} task` : `${service}.${slot}`;
+}
+
+/** Swarm's services, tasks and nodes (sources/swarm). */
+export function swarmMessage(service: string, signal: Signal): string {
+  const task = taskName(service, signal);
+  const id = attrString(signal, 'taskId')?.slice(0, 12) ?? '?';
+  switch (signal.kind) {
+    case KIND.swarmTaskFailed: {
+      const error = attrString(signal, 'error');
+      const why = error === undefined ? '' : `: ${error}`;
+      switch (attrString(signal, 'state')) {
+        case 'rejected': return `Swarm rejected task ${task} (${id})${why}`;
+        case 'complete': return `Swarm task ${task} (${id}) exited on its own although its service should keep it running${why}`;
+        case 'orphaned': return `Swarm task ${task} (${id}) was orphaned: its node stopped answering${why}`;
+        default: return `Swarm task ${task} (${id}) failed${why}`;
+      }
+    }
+    case KIND.swarmTaskRescheduled: {
+      const old = attrString(signal, 'replacesTask')?.slice(0, 12) ?? '?';
+      const oldState = attrString(signal, 'replacesState');
+      const after = oldState === undefined ? '' : ` (that one ${oldState === 'shutdown' ? 'was shut down' : oldState})`;
+      return `Swarm rescheduled ${task}: new task ${id} in place of ${old}${after}`;
+    }
+    case KIND.swarmServiceCreated: return `Swarm service ${service} created`;
+    case KIND.swarmServiceRemoved: return `Swarm service ${service} removed`;
+    case KIND.swarmServiceUpdated: {
+      const state = attrString(signal, 'updateState');
+      return state === undefined ? `Swarm service ${service} updated` : `Swarm service ${service}: update ${state}`;
+    }
+    case KIND.swarmNodeDown: return `Swarm node ${attrString(signal, 'node') ?? '?'} is down (it runs tasks of ${service})`;
+    case KIND.swarmNodeUp: return `Swarm node ${attrString(signal, 'node') ?? '?'} is ready again (it runs tasks of ${service})`;
+    default: return `Swarm: ${signal.kind.replace(/^swarm\./, '').replaceAll('_', ' ')}`;
+  }
 }

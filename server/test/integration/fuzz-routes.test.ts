@@ -190,6 +190,11 @@ function targets(): Target[] {
       method: 'POST', declared: '/api/containers/:id/supervision', path: unknownId.map((id) => `/api/containers/${id}/supervision`), auth: 'api', limit: API_LIMIT,
       body: invalidObject({ paused: bool, scope: { valid: fc.constantFrom('container', 'service'), invalid: notOneOf(['container', 'service']).filter((v) => v !== undefined), required: false } }),
     },
+    // No Docker endpoint here is a Swarm manager: a well-formed request is refused (409) as well.
+    {
+      method: 'POST', declared: '/api/swarm/services/:name/force-update', path: unknownId.map((id) => `/api/swarm/services/${id}/force-update`), auth: 'api', limit: API_LIMIT,
+      body: invalidObject({ host: { ...str(1, 300, [], false), required: false } }),
+    },
     { method: 'POST', declared: '/api/webhooks/alertmanager', path: p('/api/webhooks/alertmanager'), body: invalidWebhook(), auth: 'webhook', limit: WEBHOOK_LIMIT },
     // Paging (the ids name nothing; every body is invalid in at least one field).
     { method: 'POST', declared: '/api/notification-channels', path: p('/api/notification-channels'), body: invalidObject(channelFields), auth: 'api', limit: API_LIMIT },

@@ -269,6 +269,8 @@ describe('audit log', () => {
   const elsewhere: Record<string, string> = {
     'POST /api/containers/:id/restart': 'security-socket-proxy.test.ts',
     'POST /api/containers/:id/supervision': 'security-socket-proxy.test.ts',
+    // Needs a Swarm manager (a private dockerd): docker-swarm.test.ts checks its record.
+    'POST /api/swarm/services/:name/force-update': 'docker-swarm.test.ts',
     // Alertmanager is a source, not a person: what it sent is stored as signals with their source.
     'POST /api/webhooks/alertmanager': 'not audited: a source, its signals are the record',
     // Sending a test message changes nothing stored.

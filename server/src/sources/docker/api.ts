@@ -17,7 +17,8 @@ type AbortableCall = (options: { abortSignal: AbortSignal }) => Promise<unknown>
 
 export function containerEvents(docker: Docker, options: Omit<EventsOptions, 'filters'>): Promise<NodeJS.ReadableStream> {
   const call = docker.getEvents.bind(docker) as unknown as EventsCall;
-  return call({ ...options, filters: { type: ['container'] } });
+  // Swarm's service and node events come on the same stream (a daemon outside a swarm has none).
+  return call({ ...options, filters: { type: ['container', 'service', 'node'] } });
 }
 
 const infoSchema = z.object({

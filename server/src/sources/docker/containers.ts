@@ -31,11 +31,14 @@ export function isoOf(rfc3339: string | undefined): string | undefined {
   return nanos === undefined ? undefined : new Date(Number(nanos / 1_000_000n)).toISOString();
 }
 
-/** The service a container belongs to: label vigil.service, else the Compose service, else the container name. */
+/**
+ * The service a container belongs to: label vigil.service, else the Swarm service of the task it
+ * runs, else the Compose service, else the container name.
+ */
 export function serviceOf(labels: Record<string, string>, name: string): string;
 export function serviceOf(labels: Record<string, string>, name: string | undefined): string | undefined;
 export function serviceOf(labels: Record<string, string>, name: string | undefined): string | undefined {
-  return labels['vigil.service'] ?? labels['com.docker.compose.service'] ?? name;
+  return labels['vigil.service'] ?? labels['com.docker.swarm.service.name'] ?? labels['com.docker.compose.service'] ?? name;
 }
 
 function portsOf(info: Docker.ContainerInspectInfo): NonNullable<Container['ports']> {
@@ -82,6 +85,7 @@ export function factsFromInspect(host: string, info: Docker.ContainerInspectInfo
     ...(startedAt ? { startedAt } : {}),
     ports: portsOf(info),
     restartable: labels['vigil.restartable'] !== 'false',
+    ...(labels['com.docker.swarm.task.id'] ? { swarm: { service: labels['com.docker.swarm.service.name'] ?? '', taskId: labels['com.docker.swarm.task.id'] } } : {}),
   };
   return {
     container,

@@ -15,6 +15,8 @@ import type { ContainerFacts } from './containers.ts';
 import { collectEvidence } from './evidence.ts';
 import { Inventory } from './inventory.ts';
 import { DockerWatcher } from './watcher.ts';
+import { nodeSignalPerService } from '../swarm/events.ts';
+import { SwarmPoller } from '../swarm/poller.ts';
 
 /** A kill this long before a die is what caused it. */
 const KILL_EXPLAINS_DIE_MS = 15_000;
@@ -42,6 +44,8 @@ export interface DockerHost {
 export class DockerSource {
   readonly inventory: Inventory;
   private readonly watchers: DockerWatcher[];
+  /** Per endpoint: its Swarm services and tasks, read while it is a Swarm manager. */
+  readonly swarm: SwarmPoller[];
   private readonly log: Logger;
   private readonly kills = new Map<string, { signal: string; atMs: number }>();
   private readonly tracker: ActionTracker;
@@ -82,10 +86,14 @@ export class DockerSource {
         watching: (watcher) => { for (const listener of this.watchingListeners) listener(watcher.host); },
       },
     }));
+    this.swarm = this.watchers.map((w) => new SwarmPoller(w.host, w.docker, {
+      sink: deps.sink, cursors: deps.store.cursors, logger: deps.logger, connected: () => w.connected,
+    }));
   }
 
   start(): void {
     for (const w of this.watchers) w.start();
+    for (const p of this.swarm) p.start();
   }
 
   /** Called after each (re)connect of a host, once its inventory is loaded and the missed events replayed. */
@@ -95,7 +103,7 @@ export class DockerSource {
 
   async close(): Promise<void> {
     this.inventory.close();
-    await Promise.all(this.watchers.map((w) => w.close()));
+    await Promise.all([...this.swarm.map((p) => p.close()), ...this.watchers.map((w) => w.close())]);
   }
 
   hosts(): DockerHost[] {
@@ -116,6 +124,11 @@ export class DockerSource {
   private received(watcher: DockerWatcher, received: Signal): Signal {
     const host = received.host;
     const id = received.container;
+    if (received.kind === KIND.swarmNodeDown || received.kind === KIND.swarmNodeUp) {
+      const node = received.attributes['nodeId'];
+      const services = this.swarm.find((p) => p.host === host)?.servicesOnNode(typeof node === 'string' ? node : '') ?? [];
+      for (const signal of nodeSignalPerService(received, services)) watcher.enqueueSignal(signal);
+    }
     if (id === undefined) return received;
     const key = `${host}/${id}`;
     const requestedBy = this.tracker.observe(host, received);

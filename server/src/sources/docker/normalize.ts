@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { stableId } from '../../domain/ids.ts';
 import type { Signal } from '../../domain/signal.ts';
+import { swarmEventToSignal } from '../swarm/events.ts';
 import { serviceOf } from './containers.ts';
 
 const attributeValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -34,7 +35,7 @@ interface EventTime {
   key: string;
 }
 
-function eventTime(time: number | undefined, timeNano: number | string | bigint | undefined): EventTime {
+export function eventTime(time: number | undefined, timeNano: number | string | bigint | undefined): EventTime {
   if (timeNano === undefined) {
     const seconds = time ?? 0;
     return { ms: seconds * 1000, nanos: 0, key: String(seconds * 1e9) };
@@ -66,16 +67,21 @@ function numberOrString(value: string | undefined): number | string | undefined 
 
 /**
  * `host` is the Docker endpoint's name. Service: as `serviceOf` names it (label `vigil.service`,
- * else `com.docker.compose.service`, else the container name).
+ * else the Swarm service, else `com.docker.compose.service`, else the container name). Swarm's
+ * `service` and `node` events go to sources/swarm/events.ts.
  */
 export function dockerEventToSignal(event: unknown, host: string): Signal | null {
   const parsed = dockerEventSchema.safeParse(event);
-  if (!parsed.success || parsed.data.Type !== 'container') return null;
+  if (!parsed.success) return null;
   const e = parsed.data;
-  const kind = kindOf(e.Action);
-  if (kind === null) return null;
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.Actor.Attributes ?? {})) if (v !== undefined) labels[k] = v;
+  if (e.Type === 'service' || e.Type === 'node') {
+    return swarmEventToSignal({ Type: e.Type, Action: e.Action, Actor: { ID: e.Actor.ID, Attributes: labels } }, host, eventTime(e.time, e.timeNano), event);
+  }
+  if (e.Type !== 'container') return null;
+  const kind = kindOf(e.Action);
+  if (kind === null) return null;
   const name = labels['name'];
   const service = serviceOf(labels, name);
   const time = eventTime(e.time, e.timeNano);
@@ -89,6 +95,7 @@ export function dockerEventToSignal(event: unknown, host: string): Signal | null
     name,
     image: labels['image'],
     project: labels['com.docker.compose.project'],
+    swarmTaskId: labels['com.docker.swarm.task.id'],
     exitCode: numberOrString(labels['exitCode']),
     signal: numberOrString(labels['signal']),
     health,
