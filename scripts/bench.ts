@@ -116,6 +116,7 @@ if (selected('webhook')) {
 }
 if (selected('fanout')) rows.push(...await guarded('fanout', () => fanoutBench({ clients: sizes.clients, rounds: sizes.fanoutRounds, logDir })));
 if (selected('fanout-replicas')) rows.push(...await guarded('fanout-replicas', () => fanoutReplicasBench({ clients: sizes.replicaClients, rounds: sizes.fanoutRounds, logDir })));
+if (selected('failover')) rows.push(...await guarded('failover', () => failoverBench({ kills: sizes.failoverKills, logDir })));
 if (selected('queries')) {
   rows.push(...await guarded('queries', () => queriesBench({
     incidents: sizes.incidents, entriesPerIncident: sizes.entriesPerIncident, mongoIncidents: sizes.mongoIncidents, runs: sizes.queryRuns, mongoRuns: sizes.mongoQueryRuns, logDir,
