@@ -112,7 +112,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     auth, store: deps.store, logger: log, metrics, origins, cluster,
     ...(config.redisUrl ? { redis: { url: config.redisUrl, board: status } } : {}),
   });
-  status.on('change', (s) => realtime.sourceStatus(s));
+  // The sources the leader watches go to every browser (through Redis); a replica's own connection
+  // to Redis only to its own browsers; a follower's watchers never start, and say nothing.
+  status.on('change', (s) => {
+    if (s.source === 'redis') realtime.localSourceStatus(s);
+    else if (cluster.isLeader) realtime.sourceStatus(s);
+  });
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
   const pipeline = new IngestPipeline({

@@ -192,6 +192,8 @@ export class RealtimeGateway {
   timelineRemove(id: string, incidentId: string): void { this.io.emit('timeline:remove', { id, incidentId }); }
   containerUpdate(container: Container): void { this.io.emit('container:update', container); }
   sourceStatus(status: SourceStatus): void { this.io.emit('source:status', status); }
+  /** A state of this replica's own (its Redis connection): to this replica's browsers only, not through Redis. */
+  localSourceStatus(status: SourceStatus): void { this.io.local.emit('source:status', status); }
   clusterLeader(leader: { leader: string; term: number }): void { this.io.emit('cluster:leader', leader); }
 
   /** Closes every socket whose session or token no longer holds. Coalesces overlapping calls. */
