@@ -32,7 +32,7 @@ import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { adminRoutes } from './http/routes/admin.ts';
-import { healthRoutes, leaderSources } from './http/routes/health.ts';
+import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
 import { webhookRoutes } from './http/routes/webhook.ts';
@@ -55,10 +55,10 @@ import { PagingAdmin } from './services/paging-admin.ts';
 import { pagingRoutes } from './http/routes/paging.ts';
 import { ackRoutes } from './http/routes/ack.ts';
 import { hostname } from 'node:os';
-import { replicaName, Solo, type Membership } from './cluster/membership.ts';
+import { isReplicaOwn, replicaName, Solo, type Membership } from './cluster/membership.ts';
 import { LeaseMembership } from './cluster/lease.ts';
 import { ClusterSink, ForwardedTail } from './cluster/forward.ts';
-import { leaderProxy } from './cluster/leader-proxy.ts';
+import { leaderProxy, leaderSources } from './cluster/leader-proxy.ts';
 
 export interface AppDeps {
   store: Store;
@@ -115,7 +115,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   // The sources the leader watches go to every browser (through Redis); a replica's own connection
   // to Redis only to its own browsers; a follower's watchers never start, and say nothing.
   status.on('change', (s) => {
-    if (s.source === 'redis') realtime.localSourceStatus(s);
+    if (isReplicaOwn(s.source)) realtime.localSourceStatus(s);
     else if (cluster.isLeader) realtime.sourceStatus(s);
   });
   // Alerts and Prometheus signals name no Docker host: with one endpoint, theirs is that one.
@@ -188,9 +188,10 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     docker.onWatching((host) => {
       if (takenOver.has(host)) return;
       takenOver.add(host);
-      void restored.then(() => dockerActions.supervisor.takeOver(host, term, (h, id) => pipeline.newestSignal(
-        (s) => s.host === h && s.container === id && s.kind === KIND.die,
-      )), () => undefined);
+      void restored.then(() => {
+        const deaths = pipeline.newestPerContainer(KIND.die);
+        dockerActions.supervisor.takeOver(host, term, (h, id) => deaths.get(`${h}/${id}`));
+      }, () => undefined);
     });
     docker.start();
     void restored.then(async () => {

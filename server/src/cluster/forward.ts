@@ -40,13 +40,13 @@ export class ClusterSink implements SignalSink {
 
   /**
    * Resolves once these signals are applied: at once on the leader (ingest resolved after the
-   * commit), on a follower once the leader took them off the queue, or after SETTLE_TIMEOUT_MS
-   * (they are durable and are applied when a leader is there; the answer then shows the incident
-   * as it was). True when applied.
+   * commit; no read of the queue), on a follower once the leader took them off the queue, or after
+   * SETTLE_TIMEOUT_MS (they are durable and are applied when a leader is there; the answer then
+   * shows the incident as it was). True when applied.
    */
   async settled(signals: readonly Signal[]): Promise<boolean> {
     const queue = this.queue;
-    if (queue === undefined) return true;
+    if (queue === undefined || this.membership.isLeader) return true;
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     let ids = signals.map((s) => s.id);
     while (ids.length > 0) {

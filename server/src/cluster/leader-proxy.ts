@@ -3,6 +3,7 @@
 // Docker (restarts, supervision, Swarm). The follower has already checked the caller (session or
 // token, CSRF, origin); it passes the request on to the leader's REPLICA_URL and the answer back.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SourceStatus } from '../contract/index.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Membership } from './membership.ts';
 
@@ -72,4 +73,18 @@ async function pass(req: Request, res: Response, url: string, replica: string): 
   }
   res.set('x-vigil-answered-by', 'leader');
   res.send(body);
+}
+
+/** The leader's source states, from its /readyz (bounded: 1 s, 256 kB): a follower watches no source and shows these. */
+export async function leaderSources(leaderUrl: string | undefined): Promise<SourceStatus[] | undefined> {
+  if (leaderUrl === undefined) return undefined;
+  try {
+    const res = await fetch(`${leaderUrl}/readyz`, { signal: AbortSignal.timeout(1_000), redirect: 'manual' });
+    const text = await res.text();
+    if (text.length > 256 * 1024) return undefined;
+    const body = JSON.parse(text) as { sources?: unknown };
+    return Array.isArray(body.sources) ? body.sources as SourceStatus[] : undefined;
+  } catch {
+    return undefined;
+  }
 }

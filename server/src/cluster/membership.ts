@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { ClusterState } from '../contract/index.ts';
+import { REDIS_SOURCE } from '../realtime/redis-fanout.ts';
 
 export interface Membership {
   /** What `/readyz` and `server:hello` answer. */
@@ -23,6 +24,14 @@ export interface Membership {
   readonly fence: (() => Promise<void>) | undefined;
   start(): void;
   stop(): Promise<void>;
+}
+
+/**
+ * Source states that belong to each replica (its connection to Redis), not to what the leader
+ * watches: /readyz of a follower shows its own, and they go to this replica's browsers only.
+ */
+export function isReplicaOwn(source: string): boolean {
+  return source === REDIS_SOURCE;
 }
 
 /** This replica's name: `REPLICA_NAME`, else the host name with the process id (two on one host differ). */

@@ -43,12 +43,18 @@ export class Engine {
     return this.services.get(`${host}\u0000${service}`);
   }
 
-  /** The newest signal held in memory that `match` accepts (a new leader's supervisor reads a container's last death). */
-  newest(match: (signal: Signal) => boolean): Signal | undefined {
-    let found: Signal | undefined;
+  /**
+   * Per container (`host/id`), the newest signal of this kind held in memory, in one pass (a new
+   * leader's supervisor reads each container's last death).
+   */
+  newestPerContainer(kind: string): Map<string, Signal> {
+    const found = new Map<string, Signal>();
     for (const s of this.services.values()) {
       for (const signal of s.signals) {
-        if (match(signal) && (found === undefined || signal.at > found.at)) found = signal;
+        if (signal.kind !== kind || signal.container === undefined) continue;
+        const key = `${signal.host}/${signal.container}`;
+        const before = found.get(key);
+        if (before === undefined || signal.at > before.at) found.set(key, signal);
       }
     }
     return found;

@@ -102,9 +102,9 @@ export class IngestPipeline implements SignalSink {
     return this.pendingSignals >= this.maxBacklog;
   }
 
-  /** The newest signal the engine holds that `match` accepts (see Engine.newest). */
-  newestSignal(match: (signal: Signal) => boolean): Signal | undefined {
-    return this.engine.newest(match);
+  /** Per container (`host/id`), the newest signal of this kind the engine holds (see Engine.newestPerContainer). */
+  newestPerContainer(kind: string): Map<string, Signal> {
+    return this.engine.newestPerContainer(kind);
   }
 
   /** Services the engine holds in memory. */

@@ -14,7 +14,7 @@ import { probeFerretDb } from '../harness/ferretdb.ts';
 import { probeRedisServer, startRedisServer, type RedisServer } from '../harness/redis.ts';
 import { startSecondDockerd, type SecondDockerd } from '../harness/second-dockerd.ts';
 import { Client } from '../harness/vigil.ts';
-import { IDLE, runContainer, stateOf, uniqueName, until, type IncidentBody } from './docker-support.ts';
+import { IDLE, incidentsOf, runContainer, stateOf, uniqueName, until } from './docker-support.ts';
 import { startRestartableFerretDb, WEBHOOK_ROUTE, WEBHOOK_TOKEN, type RestartableFerretDb } from './fault-support.ts';
 
 const ferret = await requireComponent('FerretDB', probeFerretDb);
@@ -93,17 +93,6 @@ function clusterSuite(count: number): void {
     socket.on('incident:upsert', (incident) => services.add(incident.service));
     await until(`a live connection to ${replica.name}`, 15_000, () => (greeted ? true : undefined));
     return services;
-  }
-
-  async function incidentsOf(client: Client, service: string): Promise<IncidentBody[]> {
-    const res = await client.request('GET', `/api/incidents?status=all&service=${encodeURIComponent(service)}&limit=50`);
-    expect(res.status).toBe(200);
-    return res.body.items as IncidentBody[];
-  }
-
-  async function timelineOf(client: Client, id: string): Promise<IncidentBody['timeline']> {
-    const res = await client.request('GET', `/api/incidents/${id}`);
-    return res.status === 200 ? (res.body as IncidentBody).timeline : [];
   }
 
   test('exactly one replica leads and every replica names it; followers take in the webhook and people\'s actions, and ask the leader for containers', async () => {
@@ -191,7 +180,7 @@ function clusterSuite(count: number): void {
       const states = await Promise.all(ids.map((id) => stateOf(id, dockerd.endpoint)));
       const story = await Promise.all(names.map(async (n) => {
         const found = await incidentsOf(client, n);
-        const kinds = found[0] ? (await timelineOf(client, found[0].id)).map((e) => e.kind) : [];
+        const kinds = found[0]?.timeline.map((e) => e.kind) ?? [];
         return `${n}: ${found.length} incident(s), timeline ${kinds.join(' → ')}`;
       }));
       throw new Error(`${String(err)}\nstates: ${states.map((s) => s.status).join(', ')}\n${story.join('\n')}\nnew leader ${next.leader.name}:\n${next.leader.proc.output().slice(-3000)}`);
@@ -199,11 +188,10 @@ function clusterSuite(count: number): void {
     for (const name of names) {
       const incidents = await until(`the incident of ${name}`, 30_000, async () => {
         const found = await incidentsOf(client, name);
-        const timeline = found[0] ? await timelineOf(client, found[0].id) : [];
-        return timeline.some((e) => e.kind === 'supervisor.restart') ? found : undefined;
+        return found[0]?.timeline.some((e) => e.kind === 'supervisor.restart') ? found : undefined;
       });
       expect(incidents, `${name}: one incident for its one death`).toHaveLength(1);
-      const timeline = await timelineOf(client, incidents[0]?.id ?? '');
+      const timeline = incidents[0]?.timeline ?? [];
       expect(timeline.filter((e) => e.kind === 'container.die'), `${name}: one death on the timeline`).toHaveLength(1);
       expect(timeline.filter((e) => e.kind === 'supervisor.restart'), `${name}: one restart for its one death`).toHaveLength(1);
     }
@@ -242,7 +230,7 @@ function clusterSuite(count: number): void {
     expect(await leader.proc.exited).toBe('node exited with code 3');
     expect(leader.proc.output()).toMatch(/no longer leads/);
     const [incident] = await incidentsOf(client, name);
-    const timeline = await timelineOf(client, incident?.id ?? '');
+    const timeline = incident?.timeline ?? [];
     expect(timeline.filter((e) => e.kind === 'supervisor.restart')).toHaveLength(1);
     expect((await agreedLeader(others))?.leader.name).toBe(next.leader.name);
   }, 180_000);

@@ -6,28 +6,11 @@ import type { ClusterState, ReadyReport, SourceStatus } from '../../contract/ind
 import type { Metrics } from '../../metrics.ts';
 import type { StatusBoard } from '../../status.ts';
 import type { StoreLifecycle } from '../../store/lifecycle.ts';
-
-/** A follower watches no source: its /readyz shows the leader's view (with its own entries, such as its Redis connection) (bounded: 1 s, 256 kB), or its own empty one. */
-export async function leaderSources(leaderUrl: string | undefined): Promise<SourceStatus[] | undefined> {
-  if (leaderUrl === undefined) return undefined;
-  try {
-    const res = await fetch(`${leaderUrl}/readyz`, { signal: AbortSignal.timeout(1_000), redirect: 'manual' });
-    const text = await res.text();
-    if (text.length > 256 * 1024) return undefined;
-    const body = JSON.parse(text) as { sources?: unknown };
-    return Array.isArray(body.sources) ? body.sources as SourceStatus[] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a follower reports of its own: its connections, not the sources only the leader watches. */
-const FOLLOWER_OWN = new Set(['redis']);
+import { isReplicaOwn } from '../../cluster/membership.ts';
 
 /** The leader's sources with this replica's own connections (Redis) in place of the leader's. */
 function withOwn(leader: readonly SourceStatus[], own: readonly SourceStatus[]): SourceStatus[] {
-  const mine = own.filter((s) => FOLLOWER_OWN.has(s.source));
-  return [...leader.filter((s) => !FOLLOWER_OWN.has(s.source)), ...mine];
+  return [...leader.filter((s) => !isReplicaOwn(s.source)), ...own.filter((s) => isReplicaOwn(s.source))];
 }
 
 export function healthRoutes(
