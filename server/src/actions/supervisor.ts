@@ -17,6 +17,8 @@ import { afterRestart, decide, FRESH_STATE, notRestartableMessage, openBreaker, 
 
 export const DECISION_KIND = 'supervisor.decision';
 const HOST_RETRY_MS = 1_000;
+/** How long a heal waits for the evidence of its trigger (a hung inspect must not keep a container down). */
+export const EVIDENCE_WAIT_MS = 2_000;
 
 interface Tracked {
   state: SupervisionState;
@@ -214,6 +216,8 @@ export class Supervisor {
   }
 
   private async restart(trigger: Signal, facts: ContainerFacts, t: Trigger, tracked: Tracked, d: Extract<Decision, { action: 'restart' }>): Promise<void> {
+    // The dead or unhealthy container's health log, state and logs first: a restart replaces them.
+    await this.docker.evidenceFor(trigger.id, EVIDENCE_WAIT_MS);
     const current = await this.current(facts);
     if (current === undefined || this.closed || this.maintenance.isPaused(current.container)) {
       tracked.busy = false;

@@ -22,6 +22,8 @@ import { SwarmPoller } from '../swarm/poller.ts';
 const KILL_EXPLAINS_DIE_MS = 15_000;
 /** Older deaths (a long replay) are past what inspect and the log tail can still tell about them. */
 const EVIDENCE_MAX_AGE_MS = 60_000;
+/** Evidence gatherings in flight, past which a new one is not waited for (each still runs). */
+const PENDING_KEEP = 1_000;
 
 /** Vigil's own actions in flight, as the actions layer tracks them (see actions/ledger.ts). */
 export interface ActionTracker {
@@ -51,6 +53,8 @@ export class DockerSource {
   private readonly tracker: ActionTracker;
   private readonly now: () => Date;
   private readonly watchingListeners: Array<(host: string) => void> = [];
+  /** Evidence being gathered, by the id of the signal it is about: what a heal waits for (see evidenceFor). */
+  private readonly pendingEvidence = new Map<string, Promise<void>>();
 
   constructor(deps: {
     config: Pick<Config, 'dockerHosts' | 'dockerCertPath'>;
@@ -120,6 +124,27 @@ export class DockerSource {
     return this.inventory.all().filter((f) => connected.has(f.container.host));
   }
 
+  /**
+   * Resolves once the evidence of `triggerId` (a die or an unhealthy) is gathered and queued for the
+   * timeline, or at once when none is being gathered, or after `timeoutMs` at the latest: a heal
+   * waits for it, since a restarted container's health log, state and logs are no longer the dead one's.
+   */
+  async evidenceFor(triggerId: string, timeoutMs: number): Promise<void> {
+    const pending = this.pendingEvidence.get(triggerId);
+    if (pending === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
+  }
+
+  private gatherEvidence(watcher: DockerWatcher, trigger: Signal, killSignal: string | undefined): void {
+    const gathering = collectEvidence(watcher.docker, trigger, { ...(killSignal === undefined ? {} : { killSignal }), now: this.now })
+      .then((evidence) => watcher.enqueueSignal(evidence))
+      .catch((err: unknown) => this.log.warn({ host: trigger.host, container: trigger.container, err: describeError(err) }, 'could not gather evidence'))
+      .finally(() => this.pendingEvidence.delete(trigger.id));
+    if (this.pendingEvidence.size < PENDING_KEEP) this.pendingEvidence.set(trigger.id, gathering);
+  }
+
   /** Each new signal of a watcher, in stream order: the signal to store, with why a die happened added. */
   private received(watcher: DockerWatcher, received: Signal): Signal {
     const host = received.host;
@@ -151,12 +176,11 @@ export class DockerSource {
           ...(requestedBy === undefined ? {} : { requestedBy }),
         },
       };
-      if (requestedBy === undefined && this.now().getTime() - dieMs <= EVIDENCE_MAX_AGE_MS) {
-        collectEvidence(watcher.docker, signal, { ...(killSignal === undefined ? {} : { killSignal }), now: this.now })
-          .then((evidence) => watcher.enqueueSignal(evidence))
-          .catch((err: unknown) => this.log.warn({ host, container: id, err: describeError(err) }, 'could not gather evidence at a death'));
-      }
+      if (requestedBy === undefined && this.now().getTime() - dieMs <= EVIDENCE_MAX_AGE_MS) this.gatherEvidence(watcher, signal, killSignal);
     }
+    // Turned unhealthy while running (not on its way down after a kill): its failing probes, before a heal restarts it.
+    if (signal.kind === KIND.unhealthy && requestedBy === undefined && !this.kills.has(key)
+      && this.now().getTime() - Date.parse(signal.at) <= EVIDENCE_MAX_AGE_MS) this.gatherEvidence(watcher, signal, undefined);
     if (signal.kind === KIND.destroy) this.kills.delete(key);
     this.inventory.apply(host, signal, watcher.docker);
     return signal;
