@@ -100,6 +100,16 @@ export interface LogLine {
   at?: string;
 }
 
+/** One health-check probe Docker kept (State.Health.Log): when, how it ended, what it printed. */
+export interface HealthProbe {
+  /** ISO start time. */
+  at: string;
+  exitCode: number | null;
+  /** How long it ran, when Docker said when it ended. */
+  durationMs?: number;
+  output: string;
+}
+
 export interface Evidence {
   /** The source's own sentence about the death, when it wrote one. */
   summary?: string;
@@ -107,6 +117,8 @@ export interface Evidence {
   facts: Array<{ label: string; value: string }>;
   /** The container's last log lines, as captured. */
   logLines: LogLine[];
+  /** Its last health-check probes, oldest first, when it has a health check. */
+  probes?: HealthProbe[];
 }
 
 const LOG_KEYS = /^(logs?|logTail|lastLogs?|lastLogLines|logLines|tail|output)$/i;
@@ -122,7 +134,35 @@ const FACT_KEYS: Array<[RegExp, string]> = [
   [/^(health|healthStatus)$/, 'health'],
   [/^finishedAt$/, 'finished at'],
   [/^restartCount$/, 'restart count'],
+  [/^failingStreak$/, 'failing streak'],
+  [/^image$/, 'image'],
+  [/^imageId$/, 'image id'],
+  [/^(imageDigest|imageDigestNote)$/, 'digest'],
 ];
+/** Bounds what is drawn, whatever the server sent. */
+const MAX_PROBES = 10;
+const MAX_PROBE_OUTPUT = 2_000;
+
+function toProbes(v: unknown): HealthProbe[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isRecord).slice(-MAX_PROBES).flatMap((p): HealthProbe[] => {
+    const at = typeof p['start'] === 'string' ? p['start'] : null;
+    if (at === null || Number.isNaN(Date.parse(at))) return [];
+    const end = typeof p['end'] === 'string' ? Date.parse(p['end']) : Number.NaN;
+    const ms = end - Date.parse(at);
+    return [{
+      at, exitCode: typeof p['exitCode'] === 'number' && Number.isInteger(p['exitCode']) ? p['exitCode'] : null,
+      ...(Number.isFinite(ms) && ms >= 0 ? { durationMs: Math.round(ms) } : {}),
+      output: typeof p['output'] === 'string' ? p['output'].slice(0, MAX_PROBE_OUTPUT) : '',
+    }];
+  });
+}
+
+/** `sha256:4840ce5a3951` — an image id as `docker images` shows it; the full one is in the raw data. */
+function shortImageId(v: string): string {
+  const m = /^(sha256:)?([0-9a-f]{12})[0-9a-f]{52}$/.exec(v);
+  return m ? `sha256:${m[2]}` : v;
+}
 /** What the entry's sentence says already. */
 const SAID: ReadonlySet<string> = new Set(['exit code', 'signal', 'health']);
 
@@ -169,8 +209,14 @@ export function evidenceOf(entry: Pick<TimelineEntry, 'data' | 'kind'> & { messa
   const seen = new Set<string>();
   let summary: string | undefined;
   let logLines: LogLine[] = [];
+  let probes: HealthProbe[] = [];
   for (const bag of bags) {
     for (const [key, value] of Object.entries(bag)) {
+      if (key === 'healthProbes') {
+        const found = toProbes(value);
+        if (found.length > probes.length) probes = found;
+        continue;
+      }
       if (key === 'summary' && typeof value === 'string' && value !== '' && entry.kind.endsWith('.evidence')) {
         if (value !== entry.message) summary ??= value; // said once, not twice
         continue;
@@ -181,8 +227,9 @@ export function evidenceOf(entry: Pick<TimelineEntry, 'data' | 'kind'> & { messa
         continue;
       }
       const fact = FACT_KEYS.find(([re]) => re.test(key));
-      const text = scalar(value);
-      if (!fact || text === null) continue;
+      const raw = scalar(value);
+      if (!fact || raw === null) continue;
+      const text = fact[1] === 'image id' ? shortImageId(raw) : raw;
       if (fact[1] === 'OOM killed' && text !== 'yes') continue;
       if (fact[1] === 'signal' && facts.some((f) => f.label === 'signal')) continue;
       const id = `${fact[1]}=${text}`;
@@ -193,8 +240,8 @@ export function evidenceOf(entry: Pick<TimelineEntry, 'data' | 'kind'> & { messa
   }
   // Exit code and signal alone are already in the entry's sentence: evidence is what goes beyond.
   const beyond = facts.some((f) => !SAID.has(f.label));
-  if (logLines.length === 0 && !beyond && summary === undefined) return null;
-  return { ...(summary === undefined ? {} : { summary }), facts, logLines };
+  if (logLines.length === 0 && probes.length === 0 && !beyond && summary === undefined) return null;
+  return { ...(summary === undefined ? {} : { summary }), facts, logLines, ...(probes.length > 0 ? { probes } : {}) };
 }
 
 export interface InvolvedContainer {

@@ -219,6 +219,13 @@ function evidenceLines(timeline: readonly TimelineEntry[]): string[] {
   if (a['restartPolicyWillFire'] === true) out.push(`restart policy "${policy}" will start it again`);
   else if (a['restartPolicyWillFire'] === false) out.push(`restart policy "${policy}" will not fire: it stays down`);
   if (typeof a['error'] === 'string' && a['error'] !== '') out.push(`Docker: ${a['error']}`);
+  // A failing health check: what its last probe to answer said (evidence-build.ts keeps up to 5).
+  const probes = Array.isArray(a['healthProbes']) ? a['healthProbes'].filter(isRecord) : [];
+  const probe = probes.findLast((p) => typeof p['output'] === 'string' && p['output'] !== '');
+  if (probe !== undefined && probe['exitCode'] !== 0) {
+    const streak = typeof a['failingStreak'] === 'number' && a['failingStreak'] > 0 ? `failed ${a['failingStreak']} in a row, ` : '';
+    out.push(`health check ${streak}last probe (exit ${String(probe['exitCode'])}): ${clip(String(probe['output']).replace(/\s+/g, ' '), MAX_LOG_LINE)}`);
+  }
   const logs = Array.isArray(a['logs']) ? a['logs'] : [];
   const last = logs.slice(-LOG_LINES).map((l) => (isRecord(l) && typeof l['text'] === 'string' ? l['text'] : '')).filter((t) => t.trim() !== '');
   for (const text of last) out.push(`log: ${clip(text, MAX_LOG_LINE)}`);

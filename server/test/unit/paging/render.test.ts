@@ -53,6 +53,22 @@ describe('incident.opened', () => {
     expectPhoneSized(page.text, page.title);
   });
 
+  test('a failing health check in the evidence: the last probe to answer is quoted, with the streak', () => {
+    const signals = seedWithEvidence().map((s) => (s.kind !== 'container.evidence' ? s : {
+      ...s,
+      attributes: {
+        ...s.attributes, failingStreak: 4,
+        healthProbes: [
+          { start: '2026-11-24T18:37:09.000Z', exitCode: 1, output: 'GET /healthz -> 503\ndb: connection refused' },
+          { start: '2026-11-24T18:37:10.900Z', exitCode: 137, output: '' },
+        ],
+      },
+    }));
+    const page = renderPage({ event: 'incident.opened', incident: derive(signals, '2026-11-24T18:37:12.000Z').incident, timeline: derive(signals, '2026-11-24T18:37:12.000Z').timeline, publicUrl: PUBLIC_URL });
+    expect(page.evidence).toContain('health check failed 4 in a row, last probe (exit 1): GET /healthz -> 503 db: connection refused');
+    expectPhoneSized(page.text, page.title);
+  });
+
   test('once BackendDown fires, the alert is in the engine\'s words too, and the severity is critical', () => {
     const { incident, timeline } = derive(seedWithEvidence(), '2026-11-24T18:37:42.000Z');
     const page = renderPage({ event: 'incident.opened', incident, timeline, publicUrl: PUBLIC_URL });
