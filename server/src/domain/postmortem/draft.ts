@@ -2,6 +2,7 @@
 // People finish it; anything inferred says so and asks a person to confirm.
 import type { IncidentAnalytics, IncidentWithTimeline, TimelineEntry } from '../../contract/index.ts';
 import { KIND } from '../kinds.ts';
+import { evidenceCauseLines } from './evidence.ts';
 import { suggestActionItems, type StackFindings, type SuggestedActionItem } from './findings.ts';
 
 export interface DraftInput {
@@ -61,6 +62,7 @@ function restoredBy(timeline: readonly TimelineEntry[]): { who: 'person' | 'supe
 
 function rootCause(incident: IncidentWithTimeline): string[] {
   const death = incident.timeline.find((e) => e.kind === KIND.die || e.kind === KIND.oom);
+  const evidence = evidenceCauseLines(incident.timeline);
   const lines: string[] = [];
   if (death) {
     const d = entryData(death);
@@ -70,11 +72,14 @@ function rootCause(incident: IncidentWithTimeline): string[] {
     if (death.message.includes('killed') || signal === '9') {
       lines.push('- The container was killed (signal 9). Docker restart policies do not apply to a `docker kill`, so nothing brought it back by itself.');
     }
-    if (death.kind === KIND.oom || death.message.includes('memory')) lines.push('- The kernel killed it for running out of memory: check the memory limit and what grew.');
+    if ((death.kind === KIND.oom || death.message.includes('memory')) && !evidence.oomKilled) lines.push('- The kernel killed it for running out of memory: check the memory limit and what grew.');
   } else {
+    const unhealthy = incident.timeline.find((e) => e.kind === KIND.unhealthy);
     const alert = incident.timeline.find((e) => e.kind === KIND.alertFiring);
-    if (alert) lines.push(`- What the signals show: ${inline(alert.message)}. No container died: look at the application itself.`);
+    if (unhealthy) lines.push(`- What the signals show: ${inline(unhealthy.message)}.`);
+    else if (alert) lines.push(`- What the signals show: ${inline(alert.message)}. No container died: look at the application itself.`);
   }
+  lines.push(...evidence.lines);
   if (lines.length === 0) lines.push('- The recorded signals do not show a cause.');
   lines.push('- **To confirm by a person:** why it happened, not only what Vigil saw.');
   return lines;

@@ -107,3 +107,33 @@ test('with nothing to suggest, section 7 says so without a task line the board w
   expect(actionItemsOf(markdown)).toEqual([]);
   expect(markdown.split('## 7. Action Items')[1]).toMatch(/suggests none/);
 });
+
+test('root cause quotes the death evidence: OOM kill, the failing health check\'s last probe, the last stderr line', () => {
+  const at = '2026-11-24T10:00:00.000Z';
+  const evidence = (attributes: Record<string, unknown>) => ({
+    id: 'ev', incidentId: 'i2', at: '2026-11-24T10:00:00.100Z', source: 'docker' as const, kind: 'container.evidence', message: String(attributes['summary']),
+    data: { signals: [{ kind: 'container.evidence', attributes }] },
+  });
+  const incident = {
+    id: 'i2', title: 'api container is unhealthy', service: 'api', host: 'local', status: 'open', severity: 'warning',
+    openedAt: at, lastEventAt: at, sources: ['docker'],
+    timeline: [
+      { id: 'u', incidentId: 'i2', at, source: 'docker', kind: 'container.health_status.unhealthy', message: 'api container became unhealthy (health check failing)', data: {} },
+      evidence({
+        summary: 'api health evidence: …', failingStreak: 5,
+        healthProbes: [{ start: at, exitCode: 1, output: 'GET /health -> 503\ndb: `connection` <refused>' }, { start: at, exitCode: 137, output: '' }],
+        logs: [{ stream: 'stderr', text: 'db pool exhausted' }, { stream: 'stdout', text: 'still serving' }],
+      }),
+    ],
+  } satisfies IncidentWithTimeline;
+  const { markdown } = draftPostmortem({ incident, analytics: incidentAnalytics(incident, '2026-11-24T10:05:00.000Z'), findings: null });
+  const cause = markdown.split('## 4. Root Cause')[1]?.split('## 5.')[0] ?? '';
+  expect(cause).toContain('- What the signals show: api container became unhealthy (health check failing).');
+  expect(cause).toContain("- Its health check was failing (5 in a row); the last failing probe (exit code 1) said \"GET /health -&gt; 503 db: `connection` &lt;refused&gt;\".");
+  expect(cause).toContain('- The last line it wrote on stderr: "db pool exhausted".');
+  expect(cause).not.toContain('OOMKilled');
+
+  const oom = { ...incident, timeline: [evidence({ summary: 'api death evidence: …', exitCode: 137, oomKilled: true, logs: [] })] };
+  const oomCause = draftPostmortem({ incident: oom, analytics: incidentAnalytics(oom, '2026-11-24T10:05:00.000Z'), findings: null }).markdown.split('## 4. Root Cause')[1] ?? '';
+  expect(oomCause).toContain('- Docker recorded it as OOMKilled: the kernel killed it for running out of memory.');
+});
