@@ -26,11 +26,11 @@ function attributesOf(entry: TimelineEntry): Record<string, unknown> | undefined
 
 /** Root Cause lines from the incident's evidence entries (the first failing ones), and whether it names an OOM kill. */
 export function evidenceCauseLines(timeline: readonly TimelineEntry[]): { lines: string[]; oomKilled: boolean } {
-  const all = timeline.filter((e) => e.kind === KIND.evidence).flatMap((e) => attributesOf(e) ?? []);
+  const all = timeline.filter((e) => e.kind === KIND.evidence).map(attributesOf).filter((a): a is Record<string, unknown> => a !== undefined);
   const lines: string[] = [];
   const oomKilled = all.some((a) => a['oomKilled'] === true);
   if (oomKilled) lines.push('- Docker recorded it as OOMKilled: the kernel killed it for running out of memory. Check its memory limit and what grew.');
-  const withProbes = all.find((a) => Array.isArray(a['healthProbes']) && a['healthProbes'].some((p) => isRecord(p) && p['exitCode'] !== 0));
+  const withProbes = all.find((a) => Array.isArray(a['healthProbes']) && a['healthProbes'].some((p: unknown) => isRecord(p) && p['exitCode'] !== 0));
   if (withProbes !== undefined) {
     const probes = (withProbes['healthProbes'] as unknown[]).filter(isRecord);
     const failed = probes.filter((p) => p['exitCode'] !== 0);
