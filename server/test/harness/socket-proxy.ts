@@ -55,8 +55,9 @@ frontend docker
   acl container_inspect path_reg ${api(`/containers/${ID}/json`)}
   acl container_logs path_reg ${api(`/containers/${ID}/logs`)}
   acl container_restart path_reg ${api(`/containers/${ID}/restart`)}
+  acl image_inspect path_reg ${api('/images/[0-9a-f]{64}/json')}
   http-request allow if read ping or read version or read info or read events
-  http-request allow if read container_list or read container_inspect or read container_logs
+  http-request allow if read container_list or read container_inspect or read container_logs or read image_inspect
   http-request allow if post container_restart
   http-request deny deny_status 403
   default_backend dockerd

@@ -70,6 +70,8 @@ describeWith(ready, 'Vigil through a Docker socket proxy', () => {
     // Its evidence (inspect and the last log lines) came through the proxy too.
     const evidence = (await incidentWith(v.admin, plain, 'container.evidence')).timeline.find((e) => e.kind === 'container.evidence');
     expect(JSON.stringify(evidence?.data)).toContain('ready to serve');
+    // Its image inspected through the proxy's narrow rule: a local image has no digest, which is said, not "unknown".
+    expect(evidence?.data.signals?.[0]?.attributes['imageDigestNote']).toMatch(/^none: /);
     await until('stopped in the inventory', 5_000, async () =>
       ((await v.admin.request('GET', '/api/containers')).body as Array<{ id: string; state: string }>).find((c) => c.id === plainId && c.state !== 'running'));
 
@@ -106,6 +108,9 @@ describeWith(ready, 'Vigil through a Docker socket proxy', () => {
       ['POST', `/containers/${id}/stop`],
       ['POST', `/containers/${id}/exec`, JSON.stringify({ Cmd: ['sh'] })],
       ['GET', '/images/json'],
+      ['GET', '/images/node:24-bookworm-slim/json'],
+      ['POST', '/images/create?fromImage=busybox'],
+      ['DELETE', `/images/${'a'.repeat(64)}`],
       ['GET', '/volumes'],
       ['GET', '/secrets'],
       ['POST', '/build'],
