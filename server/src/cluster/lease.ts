@@ -23,9 +23,19 @@ export interface LeaseTimings {
   pollEveryMs: number;
   /** Before the stored expiry, the leader stops counting itself leader this much early (clock skew between hosts). */
   marginMs: number;
+  /**
+   * How long one call to the lease store may take. The MongoDB driver's pool waits for a connection
+   * without bound by default: a call that never answers would stop the loop for good. Past this the
+   * call counts as failed (a renewal as a failed renewal) and the loop comes round again.
+   */
+  callTimeoutMs: number;
 }
 
-export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 10_000, renewEveryMs: 2_000, pollEveryMs: 1_000, marginMs: 2_000 };
+export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 10_000, renewEveryMs: 2_000, pollEveryMs: 1_000, marginMs: 2_000, callTimeoutMs: 5_000 };
+
+export class LeaseCallTimeout extends Error {
+  override name = 'LeaseCallTimeout';
+}
 
 type Phase = 'starting' | 'follower' | 'leader' | 'suspended' | 'lost' | 'stopped';
 
@@ -97,7 +107,7 @@ export class LeaseMembership implements Membership {
   readonly fence = async (): Promise<void> => {
     if (!this.isLeader) throw new NotLeaderError(this.phase === 'lost' ? 'another replica leads now; this one does nothing more as leader' : 'this replica does not lead right now (its lease is not renewed)');
     const term = this.term;
-    const lease = await this.store.readLease();
+    const lease = await this.bounded('read', () => this.store.readLease());
     if (lease === null || lease.holder !== this.replica || lease.term !== term) {
       this.lose(lease);
       throw new NotLeaderError(`the lease moved on to ${lease?.holder ?? 'nobody'} (term ${lease?.term ?? '-'}); term ${term} is over`);
@@ -113,8 +123,24 @@ export class LeaseMembership implements Membership {
     await this.running?.catch(() => undefined);
     if (!wasLeading) return;
     // Handing the lease back lets another replica lead within one poll instead of one lease.
-    await this.store.release({ holder: this.replica, term: this.term, now: new Date().toISOString() })
+    await this.bounded('release', () => this.store.release({ holder: this.replica, term: this.term, now: new Date().toISOString() }))
       .catch((err: unknown) => this.log.warn({ err }, 'could not hand the lease back; another replica leads once it expires'));
+  }
+
+  /** The store call, or a LeaseCallTimeout once it has taken `callTimeoutMs` (the timer is cleared either way). */
+  private async bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.timings.callTimeoutMs;
+    try {
+      return await Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new LeaseCallTimeout(`the lease store did not answer a ${what} within ${limit} ms`)), limit);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -145,9 +171,9 @@ export class LeaseMembership implements Membership {
 
   private async renew(): Promise<void> {
     const sentAt = this.monotonic();
-    const ok = await this.store.renew({ holder: this.replica, term: this.term, expiresAt: new Date(Date.now() + this.timings.ttlMs).toISOString() });
+    const ok = await this.bounded('renewal', () => this.store.renew({ holder: this.replica, term: this.term, expiresAt: new Date(Date.now() + this.timings.ttlMs).toISOString() }));
     if (!ok) {
-      this.lose(await this.store.readLease().catch(() => null));
+      this.lose(await this.bounded('read', () => this.store.readLease()).catch(() => null));
       return;
     }
     if (this.phase === 'stopped' || this.phase === 'lost') return;
@@ -158,15 +184,17 @@ export class LeaseMembership implements Membership {
   }
 
   private async look(): Promise<void> {
-    const lease = await this.store.readLease();
+    const lease = await this.bounded('read', () => this.store.readLease());
     this.seen = lease;
     const nowMs = Date.now();
     if (lease !== null && lease.holder !== this.replica && Date.parse(lease.expiresAt) > nowMs) return;
     const sentAt = this.monotonic();
-    const taken = await this.store.acquire({
+    // A take that timed out here but was written after all shows as this replica's own lease at the
+    // next look, which the store lets it take again (acquire accepts its own name): nothing is lost.
+    const taken = await this.bounded('take', () => this.store.acquire({
       holder: this.replica, now: new Date(nowMs).toISOString(), expiresAt: new Date(nowMs + this.timings.ttlMs).toISOString(),
       seenTerm: lease?.term ?? null, ...(this.replicaUrl === undefined ? {} : { holderUrl: this.replicaUrl }),
-    });
+    }));
     if (taken === null || this.phase === 'stopped') return;
     this.seen = taken;
     this.term = taken.term;

@@ -76,6 +76,26 @@ function clusterSuite(count: number): void {
     return leader ? { leader, states: known } : undefined;
   }
 
+  /** The last lines each replica wrote (its log), for a failure message. */
+  function lastLines(among: readonly Replica[], lines = 15): string {
+    return among.map((r) => {
+      const tail = r.proc.output().split('\n').filter((l) => l.trim() !== '').slice(-lines).map((l) => `    ${l.slice(0, 500)}`);
+      const how = r.proc.child.exitCode !== null || r.proc.child.signalCode !== null ? ` (exited: ${r.proc.child.exitCode ?? r.proc.child.signalCode})` : '';
+      return `  ${r.name}${how}, last ${tail.length} lines:\n${tail.join('\n')}`;
+    }).join('\n');
+  }
+
+  /** agreedLeader, waited for; a failure names what each replica said and its last log lines. */
+  async function waitForLeader(what: string, timeoutMs: number, among?: () => Replica[]): Promise<{ leader: Replica; states: ClusterState[] }> {
+    try {
+      return await until(what, timeoutMs, () => agreedLeader(among?.() ?? alive()));
+    } catch (err) {
+      const pool = among?.() ?? alive();
+      const states = await Promise.all(pool.map(async (r) => `${r.name}: ${JSON.stringify(await clusterOf(r)) ?? 'no answer'}`));
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\nwhat each replica says now:\n  ${states.join('\n  ')}\n${lastLines(replicas)}`, { cause: err });
+    }
+  }
+
   async function signedIn(base: string): Promise<Client> {
     const client = new Client(base);
     expect((await client.login('admin', PASSWORD)).status).toBe(200);
@@ -96,7 +116,7 @@ function clusterSuite(count: number): void {
   }
 
   test('exactly one replica leads and every replica names it; followers take in the webhook and people\'s actions, and ask the leader for containers', async () => {
-    const { leader, states } = await until('one agreed leader', 30_000, () => agreedLeader());
+    const { leader, states } = await waitForLeader('one agreed leader', 30_000);
     expect(states.filter((s) => s.role === 'follower')).toHaveLength(count - 1);
     expect(new Set(states.map((s) => s.term)).size).toBe(1);
     const follower = replicas.find((r) => r !== leader) as Replica;
@@ -147,7 +167,7 @@ function clusterSuite(count: number): void {
   }, 120_000);
 
   test('the leader SIGKILLed during a burst of docker kills: another leads, each death has one incident and one restart', async () => {
-    const { leader } = await until('one agreed leader', 30_000, () => agreedLeader());
+    const { leader } = await waitForLeader('one agreed leader', 30_000);
     const names = Array.from({ length: 8 }, (_, i) => uniqueName(`cl${i}`));
     const ids: string[] = [];
     for (const name of names) ids.push(await runContainer({ name, script: IDLE, endpoint: dockerd.endpoint, labels: { 'vigil.supervise': 'true' } }));
@@ -167,7 +187,7 @@ function clusterSuite(count: number): void {
     for (const id of ids.slice(4)) await dockerd.cli(['kill', id]);
 
     const survivors = alive();
-    const next = await until('another replica leads', FAILOVER_WAIT_MS, () => agreedLeader(survivors));
+    const next = await waitForLeader('another replica leads', FAILOVER_WAIT_MS, () => survivors);
     expect(next.leader.name).not.toBe(leader.name);
 
     // Every container is running again, started after its death.
@@ -203,11 +223,11 @@ function clusterSuite(count: number): void {
 
   test('the leader SIGSTOPped for 20 s and continued: another led meanwhile, and the old one does nothing as leader', async () => {
     await replenish();
-    const { leader } = await until('one agreed leader', 30_000, () => agreedLeader());
+    const { leader } = await waitForLeader('one agreed leader', 30_000);
     const stoppedAt = Date.now();
     leader.proc.child.kill('SIGSTOP');
     const others = alive().filter((r) => r !== leader);
-    const next = await until('another replica leads while the old one is stopped', FAILOVER_WAIT_MS, () => agreedLeader(others));
+    const next = await waitForLeader('another replica leads while the old one is stopped', FAILOVER_WAIT_MS, () => others);
 
     // A death while the old leader is stopped is the new leader's to heal.
     const name = uniqueName('clstop');
@@ -237,7 +257,7 @@ function clusterSuite(count: number): void {
 
   test('FerretDB down 10 s: never two leaders, and one leads again once it is back', async () => {
     await replenish();
-    await until('one agreed leader', 30_000, () => agreedLeader());
+    await waitForLeader('one agreed leader', 30_000);
     const seen: Array<{ at: number; leaders: string[] }> = [];
     let sampling = true;
     const sampler = (async () => {
@@ -250,7 +270,7 @@ function clusterSuite(count: number): void {
     await db.stopServer();
     await new Promise((r) => setTimeout(r, 10_000));
     await db.startServer();
-    await until('one agreed leader after FerretDB is back', FAILOVER_WAIT_MS, () => agreedLeader());
+    await waitForLeader('one agreed leader after FerretDB is back', FAILOVER_WAIT_MS);
     sampling = false;
     await sampler;
     expect(seen.length).toBeGreaterThan(20);
