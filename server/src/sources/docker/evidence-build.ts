@@ -241,7 +241,8 @@ export function buildEvidence(input: EvidenceInput): Signal {
   } else {
     summary = unhealthySummary({ service, probes, ...(streak === undefined ? {} : { failingStreak: streak }), logLines: lines.length, ...(logsError === undefined ? {} : { logsError }) });
   }
-  Object.assign(attributes, { summary, restartCount: info.RestartCount, ...imageAttributes(info, input.image), ...healthFacts, logs: lines });
+  // In the order a reader wants them: health first, then restarts, then which image.
+  Object.assign(attributes, { summary, ...healthFacts, restartCount: info.RestartCount, ...imageAttributes(info, input.image), logs: lines });
   if (logsError !== undefined) attributes['logsError'] = logsError.slice(0, MAX_LINE);
   const at = new Date(Math.max(input.nowMs, triggerMs + 1)).toISOString();
   return {
