@@ -1,6 +1,6 @@
-// The leader lease (cluster/README.md): one document in the shared store with holder, expiry and
-// term. The leader renews it every `renewEveryMs`; the others read it every `pollEveryMs` and take
-// it, with one conditional write, once it has expired. A leader counts itself leader only until
+// The leader lease (cluster/README.md): holder, expiry and term in the shared store. The leader
+// renews it every `renewEveryMs`; the others read it every `pollEveryMs` and claim the next term,
+// with one atomic write, once it has expired. A leader counts itself leader only until
 // `ttlMs - marginMs` after the last renewal it sent (by its monotonic clock), so it stops before any
 // other replica may start; `fence()` checks that and the stored term before each leader-only write.
 // A leader that finds the term moved on never leads again in this process (`onLost`: fail-stop).

@@ -309,8 +309,9 @@ export interface ClusterStore {
   readLease(): Promise<LeaseRecord | null>;
   /**
    * Takes the lease when there is none (`seenTerm` null), or when it is still at `seenTerm` and
-   * expired before `now` or names this holder (a process before this one under the same name): one
-   * conditional write, so of two replicas trying at once exactly one wins.
+   * expired before `now` or names this holder (a process before this one under the same name): the
+   * next term is claimed by one atomic write (MongoDB: inserting that term's document), so of
+   * replicas trying at once exactly one wins.
    * The lease as taken, or null when another replica was first.
    */
   acquire(input: { holder: string; holderUrl?: string; now: string; expiresAt: string; seenTerm: number | null }): Promise<LeaseRecord | null>;

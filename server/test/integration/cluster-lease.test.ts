@@ -97,4 +97,29 @@ describeWith(ferret, 'FerretDB', (binary) => {
     expect(after?.state().term).toBe(term + 1);
     await expect(before?.fence()).rejects.toBeInstanceOf(NotLeaderError);
   }, 60_000);
+
+  test('three replicas racing for the same next term: exactly one wins it, round after round', async () => {
+    const dbName = `lease_${randomBytes(3).toString('hex')}`;
+    const racers: MongoStore[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const store = new MongoStore(`${db.url}${dbName}`);
+      await store.init();
+      stores.push(store);
+      racers.push(store);
+    }
+    let seenTerm: number | null = null;
+    for (let round = 0; round < 40; round += 1) {
+      const nowMs = Date.now();
+      // Every lease taken here is already expired, so each round is a fair race for the next term.
+      const taken = await Promise.all(racers.map((store, i) => store.cluster.acquire({
+        holder: `r${i}`, now: new Date(nowMs).toISOString(), expiresAt: new Date(nowMs - 1).toISOString(), seenTerm,
+      })));
+      const winners = taken.filter((t) => t !== null);
+      expect(winners, `round ${round}`).toHaveLength(1);
+      const lease = await racers[0]?.cluster.readLease();
+      expect(lease?.holder).toBe(winners[0]?.holder);
+      expect(lease?.term).toBe((seenTerm ?? 0) + 1);
+      seenTerm = lease?.term ?? null;
+    }
+  }, 60_000);
 });

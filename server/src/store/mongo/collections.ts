@@ -41,7 +41,7 @@ export function collectionsOf(db: Db): Collections {
     settings: db.collection<SettingDoc>('settings'),
     configs: db.collection<ConfigDocument>('config_docs'),
     outbox: db.collection<OutboxDoc>('outbox'),
-    leases: db.collection<LeaseDoc>('cluster_lease'),
+    leases: db.collection<LeaseDoc>('cluster_terms'),
     forwarded: db.collection<SignalDoc>('forwarded_signals'),
   };
 }
@@ -75,6 +75,7 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
   { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
   { collection: 'signals', name: 'by_store_time', keys: { storedAt: 1, _id: 1 } },
+  { collection: 'leases', name: 'by_term', keys: { term: -1 } },
   // Paging. A config version's uniqueness is its `_id`, JSON of [kind, id, version] (configs.ts).
   { collection: 'configs', name: 'by_id', keys: { kind: 1, id: 1, version: -1 } },
   { collection: 'configs', name: 'in_order', keys: { kind: 1, updatedAt: 1, id: 1 } },
