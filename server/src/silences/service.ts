@@ -1,0 +1,435 @@
+// Silencing in Alertmanager, on the leader: an acknowledged incident's firing alerts are silenced in
+// every configured Alertmanager, a resolved incident's silences expired, and what happens to
+// silences (Vigil's and others' that match the incident's alerts) goes on the incident's timeline.
+//
+// Reconciled, not remembered: what should exist is read from the store (the incident's status and
+// its alert entries), what does exist from Alertmanager (Vigil's silences name their incident in
+// their comment). So an Alertmanager that was down, or a Vigil that restarted meanwhile, converges
+// on the next pass; a POST whose answer was lost is found on the next list instead of repeated.
+import type { Incident, IncidentSilence, IncidentSilences } from '../contract/index.ts';
+import { DEFAULT_SILENCE_MAX_SECONDS, SILENCE_MAX_SECONDS_RANGE } from '../contract/index.ts';
+import type { Decision } from '../domain/decision.ts';
+import { KIND } from '../domain/index.ts';
+import type { Signal } from '../domain/signal.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/types.ts';
+import { AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
+import { coversExactly, firingAlerts, incidentOfSilence, isOrphaned, matchersFor, silenceComment, silenceMatches, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
+import { silenceSignal, type SilenceKind } from './signals.ts';
+
+export const SILENCE_SETTING = 'silences.maxDurationSeconds';
+const DEFAULT_POLL_MS = 5_000;
+/** Active incidents followed at most (newest first). */
+const TRACK_LIMIT = 5_000;
+/** Others' silences whose expiry is awaited, at most. */
+const WATCH_LIMIT = 10_000;
+/** A Vigil silence that ended this much before its full length was expired by someone: not made again. */
+const EARLY_END_MS = 60_000;
+
+interface Tracked {
+  incident: Incident;
+  /** Firing alerts by fingerprint (labels); null until read from the timeline. */
+  firing: Map<string, Record<string, string>> | null;
+}
+
+interface AmState {
+  reachable: boolean | null;
+  error?: string;
+  silences: AmSilence[];
+  alerts: Array<Record<string, string>>;
+}
+
+export interface SilenceServiceDeps {
+  store: Store;
+  clients: readonly AlertmanagerClient[];
+  /** Stores signals (IngestPipeline.ingest): the timeline entries. */
+  record: (signals: Signal[]) => Promise<unknown>;
+  /** Several replicas: resolves while this replica leads (a silence is made by the leader only). */
+  fence?: (() => Promise<void>) | undefined;
+  publicUrl: string;
+  logger: Logger;
+  pollMs?: number;
+  now?: () => Date;
+}
+
+export class SilenceService {
+  private readonly deps: SilenceServiceDeps;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly state = new Map<string, AmState>();
+  /** Others' silences seen on an incident, until their expiry is recorded: `am|id` → incident. */
+  private readonly watched = new Map<string, Incident>();
+  /** Facts already recorded by this process (the signal id makes a repeat harmless; this saves the commit). */
+  private readonly recorded = new Set<string>();
+  /** Vigil silences of incidents not followed, already looked up: id → resolved (expire it) or not. */
+  private readonly strangers = new Map<string, Incident | null>();
+  private chain: Promise<void> = Promise.resolve();
+  private running = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private maxSeconds: number | undefined;
+
+  constructor(deps: SilenceServiceDeps) {
+    this.deps = deps;
+    this.log = deps.logger.child({ module: 'silences' });
+    this.now = deps.now ?? (() => new Date());
+    for (const c of deps.clients) this.state.set(c.name, { reachable: null, silences: [], alerts: [] });
+  }
+
+  get enabled(): boolean {
+    return this.deps.clients.length > 0;
+  }
+
+  /** After the engine is restored: follows every active incident, then reconciles every few seconds. */
+  async start(): Promise<void> {
+    if (!this.enabled) return;
+    this.stopped = false;
+    const page = await this.deps.store.incidents.list({ status: 'active', limit: TRACK_LIMIT });
+    for (const incident of page.items) this.tracked.set(incident.id, { incident, firing: null });
+    this.kick();
+    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? DEFAULT_POLL_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.chain;
+  }
+
+  /** The pipeline committed these decisions: the incidents they touch are read again. */
+  onDecisions(decisions: readonly Decision[]): void {
+    if (!this.enabled) return;
+    let any = false;
+    for (const d of decisions) {
+      if (d.type === 'incident:upsert') {
+        const known = this.tracked.get(d.incident.id);
+        this.tracked.set(d.incident.id, { incident: d.incident, firing: null });
+        any ||= known === undefined || known.incident.status !== d.incident.status || known.incident.acknowledgedAt !== d.incident.acknowledgedAt;
+      } else if (d.type === 'timeline:append' && d.entry.kind.startsWith('alert.')) {
+        const known = this.tracked.get(d.entry.incidentId);
+        if (known) known.firing = null;
+        any = true;
+      } else if (d.type === 'incident:remove') {
+        this.tracked.delete(d.incidentId);
+      }
+    }
+    if (any) this.kick();
+  }
+
+  // ---- the setting
+
+  async maxDurationSeconds(): Promise<number> {
+    if (this.maxSeconds !== undefined) return this.maxSeconds;
+    const stored = Number(await this.deps.store.settings.get(SILENCE_SETTING));
+    const ok = Number.isInteger(stored) && stored >= SILENCE_MAX_SECONDS_RANGE.min && stored <= SILENCE_MAX_SECONDS_RANGE.max;
+    this.maxSeconds = ok ? stored : DEFAULT_SILENCE_MAX_SECONDS;
+    return this.maxSeconds;
+  }
+
+  /** Forgets the cached setting (an admin changed it, possibly on another replica). */
+  settingChanged(): void {
+    this.maxSeconds = undefined;
+  }
+
+  // ---- what the API shows
+
+  async incidentSilences(incidentId: string): Promise<IncidentSilences> {
+    const tracked = this.tracked.get(incidentId);
+    const incident = tracked?.incident ?? await this.deps.store.incidents.get(incidentId);
+    const out: IncidentSilence[] = [];
+    await this.maxDurationSeconds();
+    if (incident === null) return { enabled: this.enabled, silences: out };
+    const firing = tracked?.firing ?? firingAlerts(await this.deps.store.timeline.forIncident(incidentId));
+    for (const client of this.deps.clients) {
+      const am = this.state.get(client.name);
+      if (!am) continue;
+      const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === incidentId);
+      for (const s of own) {
+        out.push({
+          alertmanager: client.name, state: s.state, id: s.id, createdBy: s.createdBy, vigil: true, comment: s.comment,
+          startsAt: s.startsAt, endsAt: s.endsAt, ...alertnameOf(s),
+          orphaned: am.reachable === true && isOrphaned(s, am.alerts),
+        });
+      }
+      if (wantsSilence(incident)) {
+        for (const labels of firing.values()) {
+          if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
+          if (this.declined(own, labels)) continue;
+          out.push({
+            alertmanager: client.name, state: 'pending', createdBy: VIGIL_CREATOR, vigil: true, orphaned: false,
+            ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),
+            ...(am.error === undefined ? {} : { error: am.error }),
+          });
+        }
+      }
+      for (const s of am.silences) {
+        if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || !this.relevant(s, incident, firing)) continue;
+        const matched = [...firing.values()].find((labels) => silenceMatches(s.matchers, labels));
+        out.push({
+          alertmanager: client.name, state: s.state, id: s.id, createdBy: s.createdBy, vigil: false, comment: s.comment,
+          startsAt: s.startsAt, endsAt: s.endsAt, orphaned: false,
+          ...(matched?.['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
+        });
+      }
+    }
+    return { enabled: this.enabled, silences: out };
+  }
+
+  // ---- the reconciling pass
+
+  /** Runs a pass soon; one at a time, and one more when asked meanwhile. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.chain = this.chain.then(async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.log.error({ err }, 'reconciling silences failed; trying again with the next pass');
+      } finally {
+        this.running = false;
+      }
+    });
+  }
+
+  private async pass(): Promise<void> {
+    await this.maxDurationSeconds();
+    for (const [id, t] of this.tracked) {
+      if (t.firing !== null) continue;
+      const incident = await this.deps.store.incidents.get(id);
+      if (incident === null) {
+        this.tracked.delete(id);
+        continue;
+      }
+      t.incident = incident;
+      t.firing = firingAlerts(await this.deps.store.timeline.forIncident(id));
+    }
+    await Promise.all(this.deps.clients.map((c) => this.reconcile(c)));
+    // A resolved incident is followed until none of Vigil's silences of it is left unexpired.
+    for (const [id, t] of this.tracked) {
+      if (t.incident.status !== 'resolved') continue;
+      const left = [...this.state.values()].some((am) => am.reachable !== true
+        || am.silences.some((s) => s.state !== 'expired' && incidentOfSilence(s, this.deps.publicUrl) === id));
+      if (!left) this.tracked.delete(id);
+    }
+  }
+
+  private async reconcile(client: AlertmanagerClient): Promise<void> {
+    const am = this.state.get(client.name) as AmState;
+    try {
+      am.silences = await client.silences();
+      am.alerts = await client.alerts();
+      if (am.reachable === false) this.log.info({ alertmanager: client.name }, 'Alertmanager answers again');
+      am.reachable = true;
+      delete am.error;
+    } catch (err) {
+      if (!(err instanceof AlertmanagerUnreachable)) throw err;
+      this.unreachable(client, am, err);
+      await this.notePending(client, am);
+      return;
+    }
+    const signals: Signal[] = [];
+    let failed = false;
+    try {
+      for (const t of this.tracked.values()) {
+        if (t.firing === null) continue;
+        await this.silenceIncident(client, am, t, signals);
+        this.noticeOthers(client, am, t, signals);
+      }
+      await this.expireStrangers(client, am, signals);
+      this.noticeExpiries(client, am, signals);
+    } catch (err) {
+      // What was done before the failure is still recorded; anything but Alertmanager failing (this
+      // replica no longer leads, the store) ends the pass.
+      await this.store(signals);
+      if (!(err instanceof AlertmanagerUnreachable)) throw err;
+      this.unreachable(client, am, err);
+      failed = true;
+    }
+    if (failed) {
+      await this.notePending(client, am);
+      return;
+    }
+    await this.store(signals);
+  }
+
+  private unreachable(client: AlertmanagerClient, am: AmState, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (am.reachable !== false) this.log.warn({ alertmanager: client.name, err: message }, 'Alertmanager unreachable; silences are retried');
+    am.reachable = false;
+    am.error = message;
+  }
+
+  /** Makes what an acknowledged incident lacks; expires what a resolved one still has. */
+  private async silenceIncident(client: AlertmanagerClient, am: AmState, t: Tracked, signals: Signal[]): Promise<void> {
+    const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === t.incident.id);
+    if (t.incident.status === 'resolved') {
+      for (const s of own) {
+        if (s.state === 'expired') continue;
+        await this.deps.fence?.();
+        await client.expireSilence(s.id);
+        s.state = 'expired';
+        s.endsAt = this.now().toISOString();
+        this.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
+          silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
+        });
+      }
+      return;
+    }
+    if (!wantsSilence(t.incident) || t.firing === null) return;
+    for (const labels of t.firing.values()) {
+      if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
+      if (this.declined(own, labels)) continue;
+      const startsAt = this.now();
+      const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
+      const silence = {
+        matchers: matchersFor(labels), startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), createdBy: VIGIL_CREATOR,
+        comment: silenceComment({ incidentId: t.incident.id, publicUrl: this.deps.publicUrl, acknowledgedBy: t.incident.acknowledgedBy }),
+      };
+      await this.deps.fence?.();
+      const id = await client.createSilence(silence);
+      am.silences.push({ id, state: 'active', ...silence, updatedAt: silence.startsAt });
+      this.log.info({ alertmanager: client.name, incident: t.incident.id, silence: id }, 'silenced the incident\'s alert');
+      this.push(signals, KIND.silenceCreated, client, t.incident, `created:${id}`, {
+        silenceId: id, createdBy: VIGIL_CREATOR, endsAt: silence.endsAt, ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),
+      });
+    }
+  }
+
+  /**
+   * Someone expired Vigil's silence of this alert before its end: a person decided, Vigil does not
+   * silence it again. One that ran its full length is made again (the incident is still acknowledged).
+   */
+  private declined(own: readonly AmSilence[], labels: Record<string, string>): boolean {
+    const full = (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;
+    return own.some((s) => s.state === 'expired' && coversExactly(s.matchers, labels)
+      && Date.parse(s.endsAt) - Date.parse(s.startsAt) < full - EARLY_END_MS);
+  }
+
+  /** A silence that concerns this incident: made while it was open, matching one of its firing alerts. */
+  private relevant(s: AmSilence, incident: Incident, firing: Map<string, Record<string, string>>): boolean {
+    if (Date.parse(s.endsAt) < Date.parse(incident.openedAt)) return false;
+    for (const labels of firing.values()) if (silenceMatches(s.matchers, labels)) return true;
+    return false;
+  }
+
+  /** Others' silences matching an incident's firing alerts: on its timeline once, and watched for their expiry. */
+  private noticeOthers(client: AlertmanagerClient, am: AmState, t: Tracked, signals: Signal[]): void {
+    if (t.firing === null || t.incident.status === 'resolved') return;
+    for (const s of am.silences) {
+      if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || s.state === 'expired' || !this.relevant(s, t.incident, t.firing)) continue;
+      const key = `${client.name}|${s.id}`;
+      if (!this.watched.has(key) && this.watched.size < WATCH_LIMIT) this.watched.set(key, t.incident);
+      const matched = [...t.firing.values()].find((labels) => silenceMatches(s.matchers, labels));
+      this.push(signals, KIND.silenceSeen, client, t.incident, `seen:${s.id}`, {
+        silenceId: s.id, createdBy: s.createdBy, endsAt: s.endsAt, comment: s.comment.slice(0, 500), ...(matched?.['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
+      }, true);
+    }
+  }
+
+  /** Expiries: of others' silences Vigil watched, and of Vigil's own (its end reached, or expired by someone). */
+  private noticeExpiries(client: AlertmanagerClient, am: AmState, signals: Signal[]): void {
+    const byId = new Map(am.silences.map((s) => [s.id, s]));
+    for (const [key, incident] of this.watched) {
+      const [name, id = ''] = key.split('|');
+      if (name !== client.name) continue;
+      const s = byId.get(id);
+      if (s !== undefined && s.state !== 'expired') continue;
+      this.watched.delete(key);
+      this.push(signals, KIND.silenceExpired, client, incident, `expired:${id}`, {
+        silenceId: id, createdBy: s?.createdBy ?? 'someone', ...(s === undefined ? { reason: 'no longer listed by Alertmanager' } : {}),
+      }, true);
+    }
+    for (const s of am.silences) {
+      if (s.state !== 'expired') continue;
+      const id = incidentOfSilence(s, this.deps.publicUrl);
+      const t = id === undefined ? undefined : this.tracked.get(id);
+      if (t === undefined || Date.parse(s.endsAt) < Date.parse(t.incident.acknowledgedAt ?? t.incident.openedAt)) continue;
+      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000 - EARLY_END_MS;
+      this.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
+        silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s),
+        reason: t.incident.status === 'resolved' ? 'incident resolved' : ranOut ? 'its end was reached' : 'expired in Alertmanager',
+      });
+    }
+  }
+
+  /** Vigil's silences of incidents not followed (resolved before a restart): expired once their incident is resolved. */
+  private async expireStrangers(client: AlertmanagerClient, am: AmState, signals: Signal[]): Promise<void> {
+    for (const s of am.silences) {
+      const id = incidentOfSilence(s, this.deps.publicUrl);
+      if (id === undefined || s.state === 'expired' || this.tracked.has(id)) continue;
+      let resolved = this.strangers.get(s.id);
+      if (resolved === undefined) {
+        const incident = await this.deps.store.incidents.get(id);
+        resolved = incident?.status === 'resolved' ? incident : null;
+        // Still active but not followed (past the limit at start): followed from now on.
+        if (incident && incident.status !== 'resolved') this.tracked.set(id, { incident, firing: null });
+        if (this.strangers.size > WATCH_LIMIT) this.strangers.clear();
+        this.strangers.set(s.id, resolved);
+      }
+      if (resolved === null) continue;
+      await this.deps.fence?.();
+      await client.expireSilence(s.id);
+      s.state = 'expired';
+      this.push(signals, KIND.silenceExpired, client, resolved, `expired:${s.id}`, {
+        silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
+      });
+    }
+  }
+
+  /** Alertmanager unreachable: each acknowledged incident's alert without a silence there says so, once. */
+  private async notePending(client: AlertmanagerClient, am: AmState): Promise<void> {
+    const signals: Signal[] = [];
+    for (const t of this.tracked.values()) {
+      if (!wantsSilence(t.incident) || t.firing === null) continue;
+      const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === t.incident.id);
+      for (const [fingerprint, labels] of t.firing) {
+        if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
+        this.push(signals, KIND.silencePending, client, t.incident, `pending:${fingerprint}`, {
+          ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }), ...(am.error === undefined ? {} : { error: am.error.slice(0, 300) }),
+        });
+      }
+    }
+    await this.store(signals);
+  }
+
+  private push(signals: Signal[], kind: SilenceKind, client: AlertmanagerClient, incident: Incident, key: string, facts: Parameters<typeof silenceSignal>[0]['facts'], foreign = false): void {
+    const once = `${kind}|${client.name}|${incident.id}|${key}`;
+    if (this.recorded.has(once)) return;
+    signals.push(silenceSignal({
+      kind, incident, at: this.now().toISOString(), key, alertmanager: client.name, amHost: client.host, facts, ...(foreign ? { foreign } : {}),
+    }));
+    this.recorded.add(once);
+  }
+
+  private async store(signals: Signal[]): Promise<void> {
+    if (signals.length === 0) return;
+    try {
+      await this.deps.record(signals);
+    } catch (err) {
+      // Not recorded: forget them, so the next pass (which sees the same facts) records them again.
+      for (const s of signals) this.recorded.delete(`${s.kind}|${String(s.attributes['alertmanager'])}|${String(s.attributes['incidentId'])}|${String((s.raw as { key?: string }).key)}`);
+      this.log.error({ err }, 'recording silences on the timeline failed; retried with the next pass');
+    }
+    if (this.recorded.size > 50_000) this.recorded.clear();
+  }
+}
+
+function wantsSilence(incident: Incident): boolean {
+  return incident.acknowledgedAt !== undefined && incident.status !== 'resolved';
+}
+
+function alertnameOf(s: AmSilence): { alertname?: string } {
+  const m = s.matchers.find((x) => x.name === 'alertname' && !x.isRegex && x.isEqual !== false);
+  return m === undefined ? {} : { alertname: m.value };
+}
