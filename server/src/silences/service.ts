@@ -6,7 +6,7 @@
 // its alert entries), what does exist from Alertmanager (Vigil's silences name their incident in
 // their comment). So an Alertmanager that was down, or a Vigil that restarted meanwhile, converges
 // on the next pass; a POST whose answer was lost is found on the next list instead of repeated.
-import type { Incident, IncidentSilence, IncidentSilences } from '../contract/index.ts';
+import type { Incident, IncidentSilences } from '../contract/index.ts';
 import { DEFAULT_SILENCE_MAX_SECONDS, SILENCE_MAX_SECONDS_RANGE } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import { KIND } from '../domain/index.ts';
@@ -14,7 +14,8 @@ import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 import { AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
-import { coversExactly, firingAlerts, incidentOfSilence, isOrphaned, matchersFor, silenceComment, silenceMatches, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
+import { firingAlerts, incidentOfSilence, matchersFor, silenceComment, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
+import { alertnameOf, concerns, declined, EARLY_END_MS, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
 import { silenceSignal, type SilenceKind } from './signals.ts';
 
 export const SILENCE_SETTING = 'silences.maxDurationSeconds';
@@ -23,8 +24,6 @@ const DEFAULT_POLL_MS = 5_000;
 const TRACK_LIMIT = 5_000;
 /** Others' silences whose expiry is awaited, at most. */
 const WATCH_LIMIT = 10_000;
-/** A Vigil silence that ended this much before its full length was expired by someone: not made again. */
-const EARLY_END_MS = 60_000;
 
 interface Tracked {
   incident: Incident;
@@ -129,6 +128,10 @@ export class SilenceService {
     return this.maxSeconds;
   }
 
+  private fullMs(): number {
+    return (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;
+  }
+
   /** Forgets the cached setting (an admin changed it, possibly on another replica). */
   settingChanged(): void {
     this.maxSeconds = undefined;
@@ -139,43 +142,15 @@ export class SilenceService {
   async incidentSilences(incidentId: string): Promise<IncidentSilences> {
     const tracked = this.tracked.get(incidentId);
     const incident = tracked?.incident ?? await this.deps.store.incidents.get(incidentId);
-    const out: IncidentSilence[] = [];
-    await this.maxDurationSeconds();
-    if (incident === null) return { enabled: this.enabled, silences: out };
+    if (incident === null) return { enabled: this.enabled, silences: [] };
     const firing = tracked?.firing ?? firingAlerts(await this.deps.store.timeline.forIncident(incidentId));
-    for (const client of this.deps.clients) {
-      const am = this.state.get(client.name);
-      if (!am) continue;
-      const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === incidentId);
-      for (const s of own) {
-        out.push({
-          alertmanager: client.name, state: s.state, id: s.id, createdBy: s.createdBy, vigil: true, comment: s.comment,
-          startsAt: s.startsAt, endsAt: s.endsAt, ...alertnameOf(s),
-          orphaned: am.reachable === true && isOrphaned(s, am.alerts),
-        });
-      }
-      if (wantsSilence(incident)) {
-        for (const labels of firing.values()) {
-          if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
-          if (this.declined(own, labels)) continue;
-          out.push({
-            alertmanager: client.name, state: 'pending', createdBy: VIGIL_CREATOR, vigil: true, orphaned: false,
-            ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),
-            ...(am.error === undefined ? {} : { error: am.error }),
-          });
-        }
-      }
-      for (const s of am.silences) {
-        if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || !this.relevant(s, incident, firing)) continue;
-        const matched = [...firing.values()].find((labels) => silenceMatches(s.matchers, labels));
-        out.push({
-          alertmanager: client.name, state: s.state, id: s.id, createdBy: s.createdBy, vigil: false, comment: s.comment,
-          startsAt: s.startsAt, endsAt: s.endsAt, orphaned: false,
-          ...(matched?.['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
-        });
-      }
-    }
-    return { enabled: this.enabled, silences: out };
+    return {
+      enabled: this.enabled,
+      silences: incidentSilenceView({
+        incident, firing, publicUrl: this.deps.publicUrl, fullMs: (await this.maxDurationSeconds()) * 1000,
+        alertmanagers: this.deps.clients.map((c) => ({ name: c.name, ...(this.state.get(c.name) as AmState) })),
+      }),
+    };
   }
 
   // ---- the reconciling pass
@@ -288,8 +263,8 @@ export class SilenceService {
     }
     if (!wantsSilence(t.incident) || t.firing === null) return;
     for (const labels of t.firing.values()) {
-      if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
-      if (this.declined(own, labels)) continue;
+      if (liveSilenceOf(own, labels) !== undefined) continue;
+      if (declined(own, labels, this.fullMs())) continue;
       const startsAt = this.now();
       const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
       const silence = {
@@ -306,33 +281,17 @@ export class SilenceService {
     }
   }
 
-  /**
-   * Someone expired Vigil's silence of this alert before its end: a person decided, Vigil does not
-   * silence it again. One that ran its full length is made again (the incident is still acknowledged).
-   */
-  private declined(own: readonly AmSilence[], labels: Record<string, string>): boolean {
-    const full = (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;
-    return own.some((s) => s.state === 'expired' && coversExactly(s.matchers, labels)
-      && Date.parse(s.endsAt) - Date.parse(s.startsAt) < full - EARLY_END_MS);
-  }
-
-  /** A silence that concerns this incident: made while it was open, matching one of its firing alerts. */
-  private relevant(s: AmSilence, incident: Incident, firing: Map<string, Record<string, string>>): boolean {
-    if (Date.parse(s.endsAt) < Date.parse(incident.openedAt)) return false;
-    for (const labels of firing.values()) if (silenceMatches(s.matchers, labels)) return true;
-    return false;
-  }
-
   /** Others' silences matching an incident's firing alerts: on its timeline once, and watched for their expiry. */
   private noticeOthers(client: AlertmanagerClient, am: AmState, t: Tracked, signals: Signal[]): void {
     if (t.firing === null || t.incident.status === 'resolved') return;
     for (const s of am.silences) {
-      if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || s.state === 'expired' || !this.relevant(s, t.incident, t.firing)) continue;
+      if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || s.state === 'expired') continue;
+      const matched = concerns(s, t.incident, t.firing);
+      if (matched === undefined) continue;
       const key = `${client.name}|${s.id}`;
       if (!this.watched.has(key) && this.watched.size < WATCH_LIMIT) this.watched.set(key, t.incident);
-      const matched = [...t.firing.values()].find((labels) => silenceMatches(s.matchers, labels));
       this.push(signals, KIND.silenceSeen, client, t.incident, `seen:${s.id}`, {
-        silenceId: s.id, createdBy: s.createdBy, endsAt: s.endsAt, comment: s.comment.slice(0, 500), ...(matched?.['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
+        silenceId: s.id, createdBy: s.createdBy, endsAt: s.endsAt, comment: s.comment.slice(0, 500), ...(matched['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
       }, true);
     }
   }
@@ -355,7 +314,7 @@ export class SilenceService {
       const id = incidentOfSilence(s, this.deps.publicUrl);
       const t = id === undefined ? undefined : this.tracked.get(id);
       if (t === undefined || Date.parse(s.endsAt) < Date.parse(t.incident.acknowledgedAt ?? t.incident.openedAt)) continue;
-      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000 - EARLY_END_MS;
+      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= this.fullMs() - EARLY_END_MS;
       this.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
         silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s),
         reason: t.incident.status === 'resolved' ? 'incident resolved' : ranOut ? 'its end was reached' : 'expired in Alertmanager',
@@ -394,7 +353,7 @@ export class SilenceService {
       if (!wantsSilence(t.incident) || t.firing === null) continue;
       const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === t.incident.id);
       for (const [fingerprint, labels] of t.firing) {
-        if (own.some((s) => s.state !== 'expired' && coversExactly(s.matchers, labels))) continue;
+        if (liveSilenceOf(own, labels) !== undefined) continue;
         this.push(signals, KIND.silencePending, client, t.incident, `pending:${fingerprint}`, {
           ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }), ...(am.error === undefined ? {} : { error: am.error.slice(0, 300) }),
         });
@@ -423,13 +382,4 @@ export class SilenceService {
     }
     if (this.recorded.size > 50_000) this.recorded.clear();
   }
-}
-
-function wantsSilence(incident: Incident): boolean {
-  return incident.acknowledgedAt !== undefined && incident.status !== 'resolved';
-}
-
-function alertnameOf(s: AmSilence): { alertname?: string } {
-  const m = s.matchers.find((x) => x.name === 'alertname' && !x.isRegex && x.isEqual !== false);
-  return m === undefined ? {} : { alertname: m.value };
 }

@@ -4,6 +4,9 @@
 // silence; someone else's silence shows on the timeline with its expiry; an Alertmanager that is
 // down during the acknowledgement gets the silence once it is back.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { IncidentSilences, TimelineEntry } from '../../src/contract/index.ts';
 import { alertmanagerBinary } from '../harness/alertmanager.ts';
@@ -173,4 +176,95 @@ describeWith(alertmanager, 'silences in a real Alertmanager', () => {
     expect((await timeline(id)).filter((e) => e.kind === 'silence.pending')).toHaveLength(1);
     expect(await vigilSilences(id)).toHaveLength(1);
   }, 120_000);
+});
+
+describeWith(alertmanager, 'silences across a restart of Vigil', () => {
+  test('acknowledged while Alertmanager is down, Vigil restarted meanwhile: the silence is still made, and expired on resolve', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-silences-restart-'));
+    const port = await freePort();
+    const env = {
+      DATA_DIR: dataDir, WEBHOOK_TOKEN: TOKEN, ADMIN_PASSWORD: 'silences-admin-pw', PROMETHEUS_POLL_SECONDS: '0',
+      ALERTMANAGER_URL: `http://127.0.0.1:${port}`, PUBLIC_URL,
+    };
+    let vigil: RunningVigil | undefined = await startVigil(env);
+    const am = await startSampleAlertmanager(`${vigil.url}/api/webhooks/alertmanager`, TOKEN, { port });
+    try {
+      let client = new Client(vigil.url);
+      expect((await client.login('admin', 'silences-admin-pw')).status).toBe(200);
+      const service = `silence-restart-${randomBytes(3).toString('hex')}`;
+      const posted = await fetch(`${am.url}/api/v2/alerts`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname: 'BackendDown', service }, annotations: {}, startsAt: new Date(Date.now() - 1000).toISOString() }]),
+      });
+      expect(posted.status).toBe(200);
+      const first = client;
+      const { id } = await eventually('the incident', 30_000, async () => (await first.request('GET', `/api/incidents?service=${service}`)).body.items[0] as { id: string } | undefined);
+      await am.pause();
+      expect((await client.send('POST', `/api/incidents/${id}/acknowledge`)).status).toBe(200);
+      await eventually('retrying on the timeline', 30_000, async () => ((await first.request('GET', `/api/incidents/${id}`)).body.timeline as TimelineEntry[])
+        .find((e) => e.kind === 'silence.pending'));
+      await vigil.stop();
+      vigil = await startVigil(env);
+      await am.resume();
+      client = new Client(vigil.url);
+      expect((await client.login('admin', 'silences-admin-pw')).status).toBe(200);
+      const ours = async () => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[])
+        .filter((s) => s.createdBy === 'vigil' && s.comment.includes(id));
+      const [made] = await eventually('the silence made by the restarted Vigil', 30_000, async () => {
+        const found = await ours();
+        return found.length > 0 ? found : undefined;
+      });
+      expect(made?.status.state).toBe('active');
+      expect((await client.send('POST', `/api/incidents/${id}/resolve`, { reason: 'done' })).status).toBe(200);
+      await eventually('expired on resolve', 30_000, async () => ((await ours())[0]?.status.state === 'expired' ? true : undefined));
+      expect(await ours()).toHaveLength(1);
+    } finally {
+      await am.stop();
+      await vigil?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describeWith(alertmanager, 'the silence routes', () => {
+  let vigil: RunningVigil;
+  beforeAll(async () => {
+    vigil = await startVigil({ ADMIN_PASSWORD: 'silences-admin-pw', WEBHOOK_TOKEN: TOKEN, PROMETHEUS_POLL_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+  });
+
+  test('the longest silence: 4 h unless an admin says otherwise; only admins; out of range is 400 naming the field', async () => {
+    const admin = new Client(vigil.url);
+    expect((await admin.login('admin', 'silences-admin-pw')).status).toBe(200);
+    expect((await admin.request('GET', '/api/silence-settings')).body).toEqual({ maxDurationSeconds: 14_400 });
+    const bad = await admin.send('PUT', '/api/silence-settings', { maxDurationSeconds: 60 });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('maxDurationSeconds');
+    expect((await admin.send('PUT', '/api/silence-settings', { maxDurationSeconds: 7_200 })).status).toBe(200);
+    expect((await admin.request('GET', '/api/silence-settings')).body).toEqual({ maxDurationSeconds: 7_200 });
+
+    expect((await admin.send('POST', '/api/users', { username: 'silence-responder', password: 'responder-password-1', role: 'responder' })).status).toBe(201);
+    const responder = new Client(vigil.url);
+    expect((await responder.login('silence-responder', 'responder-password-1')).status).toBe(200);
+    expect((await responder.send('PUT', '/api/silence-settings', { maxDurationSeconds: 3_600 })).status).toBe(403);
+    expect((await responder.request('GET', '/api/silence-settings')).status).toBe(403);
+  });
+
+  test('an incident\'s silences: 404 for no such incident; without ALERTMANAGER_URL, disabled and empty', async () => {
+    const admin = new Client(vigil.url);
+    expect((await admin.login('admin', 'silences-admin-pw')).status).toBe(200);
+    const missing = await admin.request('GET', '/api/incidents/inc_nothing/silences');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+    const fired = await new Client(vigil.url).request('POST', '/api/webhooks/alertmanager', {
+      version: '4', groupKey: 'g', status: 'firing', receiver: 'vigil', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am:9093',
+      alerts: [{ status: 'firing', labels: { alertname: 'Off', service: 'silence-off' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f0f0' }],
+    }, { authorization: `Bearer ${TOKEN}` });
+    expect(fired.status).toBe(200);
+    const { id } = await eventually('the incident', 30_000, async () => (await admin.request('GET', '/api/incidents?service=silence-off')).body.items[0] as { id: string } | undefined);
+    expect((await admin.send('POST', `/api/incidents/${id}/acknowledge`)).status).toBe(200);
+    expect((await admin.request('GET', `/api/incidents/${id}/silences`)).body).toEqual({ enabled: false, silences: [] });
+  });
 });
