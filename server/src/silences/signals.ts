@@ -1,7 +1,7 @@
 // The timeline's record of silencing: one signal per fact, its id derived from the fact (an
 // Alertmanager's silence id and what happened to it), so noticing it again after a restart stores it once.
 import type { Incident } from '../contract/index.ts';
-import { KIND } from '../domain/index.ts';
+import type { KIND } from '../domain/index.ts';
 import { stableId } from '../domain/ids.ts';
 import type { Signal } from '../domain/signal.ts';
 
