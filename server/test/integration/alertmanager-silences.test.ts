@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { IncidentSilences, TimelineEntry } from '../../src/contract/index.ts';
 import { alertmanagerBinary } from '../harness/alertmanager.ts';
 import { describeWith, requireComponent } from '../harness/components.ts';
+import { probeFerretDb, startFerretDb } from '../harness/ferretdb.ts';
 import { freePort } from '../harness/ports.ts';
 import { startSampleAlertmanager } from '../harness/sample-stack.ts';
 import { Client, startVigil, type RunningVigil } from '../harness/vigil.ts';
@@ -18,6 +19,7 @@ import { Client, startVigil, type RunningVigil } from '../harness/vigil.ts';
 const TOKEN = 'test-webhook-token-silences-0123';
 const PUBLIC_URL = 'http://vigil.example:8080';
 const alertmanager = await requireComponent('alertmanager', alertmanagerBinary);
+const ferret = await requireComponent('FerretDB', probeFerretDb);
 
 interface AmSilence { id: string; status: { state: string }; createdBy: string; comment: string; matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }> }
 interface AmAlert { labels: Record<string, string>; status: { state: string; silencedBy: string[] } }
@@ -178,52 +180,84 @@ describeWith(alertmanager, 'silences in a real Alertmanager', () => {
   }, 120_000);
 });
 
+/**
+ * Alertmanager down while one incident is acknowledged and another (silenced before) resolved, Vigil
+ * restarted meanwhile: once Alertmanager is back, the first is silenced and the second's silence expired.
+ */
+async function acrossRestart(store: Record<string, string>): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-silences-restart-'));
+  const port = await freePort();
+  const env = {
+    ...store, DATA_DIR: dataDir, WEBHOOK_TOKEN: TOKEN, ADMIN_PASSWORD: 'silences-admin-pw', PROMETHEUS_POLL_SECONDS: '0',
+    ALERTMANAGER_URL: `http://127.0.0.1:${port}`, PUBLIC_URL,
+  };
+  let vigil: RunningVigil | undefined = await startVigil(env);
+  const am = await startSampleAlertmanager(`${vigil.url}/api/webhooks/alertmanager`, TOKEN, { port });
+  try {
+    const before = new Client(vigil.url);
+    expect((await before.login('admin', 'silences-admin-pw')).status).toBe(200);
+    const tag = randomBytes(3).toString('hex');
+    const posted = await fetch(`${am.url}/api/v2/alerts`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(['acked', 'resolved'].map((what) => ({
+        labels: { alertname: 'BackendDown', service: `silence-${what}-${tag}` }, annotations: {}, startsAt: new Date(Date.now() - 1000).toISOString(),
+      }))),
+    });
+    expect(posted.status).toBe(200);
+    const incidentOf = (service: string) => eventually(`the incident of ${service}`, 30_000, async () =>
+      (await before.request('GET', `/api/incidents?service=${service}`)).body.items[0] as { id: string } | undefined);
+    const { id: acked } = await incidentOf(`silence-acked-${tag}`);
+    const { id: resolved } = await incidentOf(`silence-resolved-${tag}`);
+    const ours = async (id: string) => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[])
+      .filter((s) => s.createdBy === 'vigil' && s.comment.includes(id));
+    const stateOf = async (id: string) => (await ours(id))[0]?.status.state;
+
+    expect((await before.send('POST', `/api/incidents/${resolved}/acknowledge`)).status).toBe(200);
+    await eventually('the silence of the one acknowledged first', 30_000, async () => ((await stateOf(resolved)) === 'active' ? true : undefined));
+
+    await am.pause();
+    expect((await before.send('POST', `/api/incidents/${acked}/acknowledge`)).status).toBe(200);
+    expect((await before.send('POST', `/api/incidents/${resolved}/resolve`, { reason: 'fixed while Alertmanager was down' })).status).toBe(200);
+    await eventually('retrying on the timeline', 30_000, async () => ((await before.request('GET', `/api/incidents/${acked}`)).body.timeline as TimelineEntry[])
+      .find((e) => e.kind === 'silence.pending'));
+    await vigil.stop();
+    vigil = await startVigil(env);
+    await am.resume();
+    const after = new Client(vigil.url);
+    expect((await after.login('admin', 'silences-admin-pw')).status).toBe(200);
+
+    await eventually('the silence made by the restarted Vigil', 30_000, async () => ((await stateOf(acked)) === 'active' ? true : undefined));
+    await eventually('the resolved incident\'s silence expired by the restarted Vigil', 30_000, async () => ((await stateOf(resolved)) === 'expired' ? true : undefined));
+    await eventually('its expiry on the timeline', 30_000, async () => ((await after.request('GET', `/api/incidents/${resolved}`)).body.timeline as TimelineEntry[])
+      .find((e) => e.kind === 'silence.expired' && e.message.includes('incident resolved')));
+
+    expect((await after.send('POST', `/api/incidents/${acked}/resolve`, { reason: 'done' })).status).toBe(200);
+    await eventually('expired on resolve', 30_000, async () => ((await stateOf(acked)) === 'expired' ? true : undefined));
+    expect(await ours(acked)).toHaveLength(1);
+    expect(await ours(resolved)).toHaveLength(1);
+  } finally {
+    await am.stop();
+    await vigil?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describeWith(alertmanager, 'silences across a restart of Vigil', () => {
-  test('acknowledged while Alertmanager is down, Vigil restarted meanwhile: the silence is still made, and expired on resolve', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-silences-restart-'));
-    const port = await freePort();
-    const env = {
-      DATA_DIR: dataDir, WEBHOOK_TOKEN: TOKEN, ADMIN_PASSWORD: 'silences-admin-pw', PROMETHEUS_POLL_SECONDS: '0',
-      ALERTMANAGER_URL: `http://127.0.0.1:${port}`, PUBLIC_URL,
-    };
-    let vigil: RunningVigil | undefined = await startVigil(env);
-    const am = await startSampleAlertmanager(`${vigil.url}/api/webhooks/alertmanager`, TOKEN, { port });
-    try {
-      let client = new Client(vigil.url);
-      expect((await client.login('admin', 'silences-admin-pw')).status).toBe(200);
-      const service = `silence-restart-${randomBytes(3).toString('hex')}`;
-      const posted = await fetch(`${am.url}/api/v2/alerts`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([{ labels: { alertname: 'BackendDown', service }, annotations: {}, startsAt: new Date(Date.now() - 1000).toISOString() }]),
-      });
-      expect(posted.status).toBe(200);
-      const first = client;
-      const { id } = await eventually('the incident', 30_000, async () => (await first.request('GET', `/api/incidents?service=${service}`)).body.items[0] as { id: string } | undefined);
-      await am.pause();
-      expect((await client.send('POST', `/api/incidents/${id}/acknowledge`)).status).toBe(200);
-      await eventually('retrying on the timeline', 30_000, async () => ((await first.request('GET', `/api/incidents/${id}`)).body.timeline as TimelineEntry[])
-        .find((e) => e.kind === 'silence.pending'));
-      await vigil.stop();
-      vigil = await startVigil(env);
-      await am.resume();
-      client = new Client(vigil.url);
-      expect((await client.login('admin', 'silences-admin-pw')).status).toBe(200);
-      const ours = async () => ((await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[])
-        .filter((s) => s.createdBy === 'vigil' && s.comment.includes(id));
-      const [made] = await eventually('the silence made by the restarted Vigil', 30_000, async () => {
-        const found = await ours();
-        return found.length > 0 ? found : undefined;
-      });
-      expect(made?.status.state).toBe('active');
-      expect((await client.send('POST', `/api/incidents/${id}/resolve`, { reason: 'done' })).status).toBe(200);
-      await eventually('expired on resolve', 30_000, async () => ((await ours())[0]?.status.state === 'expired' ? true : undefined));
-      expect(await ours()).toHaveLength(1);
-    } finally {
-      await am.stop();
-      await vigil?.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+  test('embedded store: what was acknowledged and resolved while Alertmanager was down reaches it after a restart of Vigil', async () => {
+    await acrossRestart({});
   }, 120_000);
+});
+
+describeWith(ferret, 'silences across a restart of Vigil on MongoDB (FerretDB)', (binary) => {
+  test('what was acknowledged and resolved while Alertmanager was down reaches it after a restart of Vigil', async () => {
+    if (!alertmanager.ok) throw new Error(`needs Alertmanager: ${alertmanager.reason}`);
+    const db = await startFerretDb(binary);
+    try {
+      await acrossRestart({ MONGODB_URL: `${db.url}vigil_silences_${randomBytes(4).toString('hex')}` });
+    } finally {
+      await db.stop();
+    }
+  }, 180_000);
 });
 
 describeWith(alertmanager, 'the silence routes', () => {
