@@ -22,6 +22,10 @@ export const SILENCE_SETTING = 'silences.maxDurationSeconds';
 const DEFAULT_POLL_MS = 5_000;
 /** Active incidents followed at most (newest first). */
 const TRACK_LIMIT = 5_000;
+/** Timelines read at once. */
+const TIMELINE_BATCH = 200;
+/** Between two passes at least this long, however many incident changes ask for one (an alert storm). */
+const MIN_PASS_GAP_MS = 1_000;
 /** Others' silences whose expiry is awaited, at most. */
 const WATCH_LIMIT = 10_000;
 
@@ -100,7 +104,7 @@ export class SilenceService {
 
   /** The pipeline committed these decisions: the incidents they touch are read again. */
   onDecisions(decisions: readonly Decision[]): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.stopped) return;
     let any = false;
     for (const d of decisions) {
       if (d.type === 'incident:upsert') {
@@ -110,7 +114,8 @@ export class SilenceService {
       } else if (d.type === 'timeline:append' && d.entry.kind.startsWith('alert.')) {
         const known = this.tracked.get(d.entry.incidentId);
         if (known) known.firing = null;
-        any = true;
+        // A new alert on an acknowledged incident is silenced now; others' silences wait for the next poll.
+        any ||= known !== undefined && wantsSilence(known.incident);
       } else if (d.type === 'incident:remove') {
         this.tracked.delete(d.incidentId);
       }
@@ -165,10 +170,12 @@ export class SilenceService {
     this.running = true;
     this.chain = this.chain.then(async () => {
       try {
-        do {
+        for (;;) {
           this.again = false;
           await this.pass();
-        } while (this.again && !this.stopped);
+          if (!this.again || this.stopped) break;
+          await new Promise((resolve) => setTimeout(resolve, MIN_PASS_GAP_MS).unref());
+        }
       } catch (err) {
         this.log.error({ err }, 'reconciling silences failed; trying again with the next pass');
       } finally {
@@ -179,15 +186,12 @@ export class SilenceService {
 
   private async pass(): Promise<void> {
     await this.maxDurationSeconds();
-    for (const [id, t] of this.tracked) {
-      if (t.firing !== null) continue;
-      const incident = await this.deps.store.incidents.get(id);
-      if (incident === null) {
-        this.tracked.delete(id);
-        continue;
-      }
-      t.incident = incident;
-      t.firing = firingAlerts(await this.deps.store.timeline.forIncident(id));
+    // The incidents are as the last decision (or the start) gave them; their alerts come from their timelines.
+    const stale = [...this.tracked.entries()].filter(([, t]) => t.firing === null);
+    for (let i = 0; i < stale.length; i += TIMELINE_BATCH) {
+      const batch = stale.slice(i, i + TIMELINE_BATCH);
+      const entries = await this.deps.store.timeline.forIncidents(batch.map(([id]) => id));
+      for (const [id, t] of batch) t.firing = firingAlerts(entries.filter((e) => e.incidentId === id));
     }
     await Promise.all(this.deps.clients.map((c) => this.reconcile(c)));
     // A resolved incident is followed until none of Vigil's silences of it is left unexpired.
