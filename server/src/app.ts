@@ -60,7 +60,7 @@ import { LeaseMembership } from './cluster/lease.ts';
 import { ClusterSink, ForwardedTail } from './cluster/forward.ts';
 import { leaderProxy, leaderSources } from './cluster/leader-proxy.ts';
 import { AlertmanagerClient } from './silences/client.ts';
-import { SILENCE_SETTING, SilenceService } from './silences/service.ts';
+import { SilenceService } from './silences/service.ts';
 import { silenceRoutes } from './http/routes/silences.ts';
 
 export interface AppDeps {
@@ -285,10 +285,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     incidentSilences: (id) => silences.incidentSilences(id),
     incidentExists: async (id) => (await deps.store.incidents.get(id)) !== null,
     settings: async () => ({ maxDurationSeconds: await silences.maxDurationSeconds() }),
-    saveSettings: async ({ maxDurationSeconds }) => {
-      await deps.store.settings.put(SILENCE_SETTING, String(maxDurationSeconds));
-      silences.settingChanged();
-    },
+    saveSettings: ({ maxDurationSeconds }) => silences.saveMaxDurationSeconds(maxDurationSeconds),
     audit,
   }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));

@@ -7,7 +7,6 @@
 // their comment). So an Alertmanager that was down, or a Vigil that restarted meanwhile, converges
 // on the next pass; a POST whose answer was lost is found on the next list instead of repeated.
 import type { Incident, IncidentSilences } from '../contract/index.ts';
-import { DEFAULT_SILENCE_MAX_SECONDS, SILENCE_MAX_SECONDS_RANGE } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import { KIND } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
@@ -16,9 +15,9 @@ import type { Store } from '../store/types.ts';
 import { AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
 import { firingAlerts, incidentOfSilence, matchersFor, silenceComment, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
 import { alertnameOf, concerns, declined, EARLY_END_MS, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
-import { silenceSignal, type SilenceKind } from './signals.ts';
+import { SilenceRecorder } from './recorder.ts';
+import { SilenceDuration } from './setting.ts';
 
-export const SILENCE_SETTING = 'silences.maxDurationSeconds';
 const DEFAULT_POLL_MS = 5_000;
 /** Active incidents followed at most (newest first). */
 const TRACK_LIMIT = 5_000;
@@ -63,8 +62,8 @@ export class SilenceService {
   private readonly state = new Map<string, AmState>();
   /** Others' silences seen on an incident, until their expiry is recorded: `am|id` → incident. */
   private readonly watched = new Map<string, Incident>();
-  /** Facts already recorded by this process (the signal id makes a repeat harmless; this saves the commit). */
-  private readonly recorded = new Set<string>();
+  private readonly recorder: SilenceRecorder;
+  private readonly duration: SilenceDuration;
   /** Vigil silences of incidents not followed, already looked up: id → resolved (expire it) or not. */
   private readonly strangers = new Map<string, Incident | null>();
   private chain: Promise<void> = Promise.resolve();
@@ -72,13 +71,14 @@ export class SilenceService {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
-  private maxSeconds: number | undefined;
 
   constructor(deps: SilenceServiceDeps) {
     this.deps = deps;
     this.log = deps.logger.child({ module: 'silences' });
     this.now = deps.now ?? (() => new Date());
     for (const c of deps.clients) this.state.set(c.name, { reachable: null, silences: [], alerts: [] });
+    this.recorder = new SilenceRecorder({ record: deps.record, log: this.log, now: this.now });
+    this.duration = new SilenceDuration(deps.store.settings);
   }
 
   get enabled(): boolean {
@@ -123,23 +123,13 @@ export class SilenceService {
     if (any) this.kick();
   }
 
-  // ---- the setting
-
-  async maxDurationSeconds(): Promise<number> {
-    if (this.maxSeconds !== undefined) return this.maxSeconds;
-    const stored = Number(await this.deps.store.settings.get(SILENCE_SETTING));
-    const ok = Number.isInteger(stored) && stored >= SILENCE_MAX_SECONDS_RANGE.min && stored <= SILENCE_MAX_SECONDS_RANGE.max;
-    this.maxSeconds = ok ? stored : DEFAULT_SILENCE_MAX_SECONDS;
-    return this.maxSeconds;
+  /** The longest silence Vigil makes (an admin's setting). */
+  maxDurationSeconds(): Promise<number> {
+    return this.duration.seconds();
   }
 
-  private fullMs(): number {
-    return (this.maxSeconds ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;
-  }
-
-  /** Forgets the cached setting (an admin changed it, possibly on another replica). */
-  settingChanged(): void {
-    this.maxSeconds = undefined;
+  saveMaxDurationSeconds(seconds: number): Promise<void> {
+    return this.duration.save(seconds);
   }
 
   // ---- what the API shows
@@ -230,7 +220,7 @@ export class SilenceService {
     } catch (err) {
       // What was done before the failure is still recorded; anything but Alertmanager failing (this
       // replica no longer leads, the store) ends the pass.
-      await this.store(signals);
+      await this.recorder.store(signals);
       if (!(err instanceof AlertmanagerUnreachable)) throw err;
       this.unreachable(client, am, err);
       failed = true;
@@ -239,7 +229,7 @@ export class SilenceService {
       await this.notePending(client, am);
       return;
     }
-    await this.store(signals);
+    await this.recorder.store(signals);
   }
 
   private unreachable(client: AlertmanagerClient, am: AmState, err: unknown): void {
@@ -259,7 +249,7 @@ export class SilenceService {
         await client.expireSilence(s.id);
         s.state = 'expired';
         s.endsAt = this.now().toISOString();
-        this.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
+        this.recorder.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
           silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
         });
       }
@@ -268,7 +258,7 @@ export class SilenceService {
     if (!wantsSilence(t.incident) || t.firing === null) return;
     for (const labels of t.firing.values()) {
       if (liveSilenceOf(own, labels) !== undefined) continue;
-      if (declined(own, labels, this.fullMs())) continue;
+      if (declined(own, labels, this.duration.knownMs)) continue;
       const startsAt = this.now();
       const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
       const silence = {
@@ -279,7 +269,7 @@ export class SilenceService {
       const id = await client.createSilence(silence);
       am.silences.push({ id, state: 'active', ...silence, updatedAt: silence.startsAt });
       this.log.info({ alertmanager: client.name, incident: t.incident.id, silence: id }, 'silenced the incident\'s alert');
-      this.push(signals, KIND.silenceCreated, client, t.incident, `created:${id}`, {
+      this.recorder.push(signals, KIND.silenceCreated, client, t.incident, `created:${id}`, {
         silenceId: id, createdBy: VIGIL_CREATOR, endsAt: silence.endsAt, ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),
       });
     }
@@ -294,7 +284,7 @@ export class SilenceService {
       if (matched === undefined) continue;
       const key = `${client.name}|${s.id}`;
       if (!this.watched.has(key) && this.watched.size < WATCH_LIMIT) this.watched.set(key, t.incident);
-      this.push(signals, KIND.silenceSeen, client, t.incident, `seen:${s.id}`, {
+      this.recorder.push(signals, KIND.silenceSeen, client, t.incident, `seen:${s.id}`, {
         silenceId: s.id, createdBy: s.createdBy, endsAt: s.endsAt, comment: s.comment.slice(0, 500), ...(matched['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
       }, true);
     }
@@ -309,7 +299,7 @@ export class SilenceService {
       const s = byId.get(id);
       if (s !== undefined && s.state !== 'expired') continue;
       this.watched.delete(key);
-      this.push(signals, KIND.silenceExpired, client, incident, `expired:${id}`, {
+      this.recorder.push(signals, KIND.silenceExpired, client, incident, `expired:${id}`, {
         silenceId: id, createdBy: s?.createdBy ?? 'someone', ...(s === undefined ? { reason: 'no longer listed by Alertmanager' } : {}),
       }, true);
     }
@@ -318,8 +308,8 @@ export class SilenceService {
       const id = incidentOfSilence(s, this.deps.publicUrl);
       const t = id === undefined ? undefined : this.tracked.get(id);
       if (t === undefined || Date.parse(s.endsAt) < Date.parse(t.incident.acknowledgedAt ?? t.incident.openedAt)) continue;
-      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= this.fullMs() - EARLY_END_MS;
-      this.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
+      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= this.duration.knownMs - EARLY_END_MS;
+      this.recorder.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
         silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s),
         reason: t.incident.status === 'resolved' ? 'incident resolved' : ranOut ? 'its end was reached' : 'expired in Alertmanager',
       });
@@ -344,7 +334,7 @@ export class SilenceService {
       await this.deps.fence?.();
       await client.expireSilence(s.id);
       s.state = 'expired';
-      this.push(signals, KIND.silenceExpired, client, resolved, `expired:${s.id}`, {
+      this.recorder.push(signals, KIND.silenceExpired, client, resolved, `expired:${s.id}`, {
         silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
       });
     }
@@ -358,32 +348,11 @@ export class SilenceService {
       const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === t.incident.id);
       for (const [fingerprint, labels] of t.firing) {
         if (liveSilenceOf(own, labels) !== undefined) continue;
-        this.push(signals, KIND.silencePending, client, t.incident, `pending:${fingerprint}`, {
+        this.recorder.push(signals, KIND.silencePending, client, t.incident, `pending:${fingerprint}`, {
           ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }), ...(am.error === undefined ? {} : { error: am.error.slice(0, 300) }),
         });
       }
     }
-    await this.store(signals);
-  }
-
-  private push(signals: Signal[], kind: SilenceKind, client: AlertmanagerClient, incident: Incident, key: string, facts: Parameters<typeof silenceSignal>[0]['facts'], foreign = false): void {
-    const once = `${kind}|${client.name}|${incident.id}|${key}`;
-    if (this.recorded.has(once)) return;
-    signals.push(silenceSignal({
-      kind, incident, at: this.now().toISOString(), key, alertmanager: client.name, amHost: client.host, facts, ...(foreign ? { foreign } : {}),
-    }));
-    this.recorded.add(once);
-  }
-
-  private async store(signals: Signal[]): Promise<void> {
-    if (signals.length === 0) return;
-    try {
-      await this.deps.record(signals);
-    } catch (err) {
-      // Not recorded: forget them, so the next pass (which sees the same facts) records them again.
-      for (const s of signals) this.recorded.delete(`${s.kind}|${String(s.attributes['alertmanager'])}|${String(s.attributes['incidentId'])}|${String((s.raw as { key?: string }).key)}`);
-      this.log.error({ err }, 'recording silences on the timeline failed; retried with the next pass');
-    }
-    if (this.recorded.size > 50_000) this.recorded.clear();
+    await this.recorder.store(signals);
   }
 }
