@@ -284,7 +284,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(silenceRoutes({
     incidentSilences: (id) => silences.incidentSilences(id),
     incidentExists: async (id) => (await deps.store.incidents.get(id)) !== null,
-    settings: async () => ({ maxDurationSeconds: await silences.maxDurationSeconds() }),
+    settings: async () => ({ maxDurationSeconds: await silences.storedMaxDurationSeconds() }),
     saveSettings: ({ maxDurationSeconds }) => silences.saveMaxDurationSeconds(maxDurationSeconds),
     audit,
   }));

@@ -222,7 +222,11 @@ export function silenceMessage(signal: Signal): string {
   const comment = attrString(signal, 'comment');
   switch (signal.kind) {
     case KIND.silenceCreated: return `${what} silenced in Alertmanager ${where} until ${utcMinute(attrString(signal, 'endsAt'))} (silence ${attrString(signal, 'silenceId') ?? '?'})`;
-    case KIND.silencePending: return `silence not created yet: Alertmanager ${where} unreachable, retrying${attrString(signal, 'error') === undefined ? '' : ` (${attrString(signal, 'error')})`}`;
+    case KIND.silencePending: {
+      const error = attrString(signal, 'error');
+      const why = signal.attributes['refused'] === true ? 'refused it' : 'unreachable';
+      return `silence not created yet: Alertmanager ${where} ${why}, retrying${error === undefined ? '' : ` (${error})`}`;
+    }
     case KIND.silenceSeen: return `silenced in Alertmanager ${where} by ${by} until ${utcMinute(attrString(signal, 'endsAt'))}${comment === undefined ? '' : `: ${comment}`}`;
     case KIND.silenceExpired: {
       const why = attrString(signal, 'reason');

@@ -27,6 +27,11 @@ export class AlertmanagerUnreachable extends Error {
   override name = 'AlertmanagerUnreachable';
 }
 
+/** Alertmanager answered, and said no (4xx: bad credentials, a silence it does not accept). */
+export class AlertmanagerRefused extends AlertmanagerUnreachable {
+  override name = 'AlertmanagerRefused';
+}
+
 export class AlertmanagerClient {
   /** The URL without credentials: the name on the timeline, in logs and in the API. */
   readonly name: string;
@@ -96,7 +101,8 @@ export class AlertmanagerClient {
     }
     const text = await readBounded(res, this.host);
     if (!res.ok && !alsoFine.includes(res.status)) {
-      throw new AlertmanagerUnreachable(`${this.host} answered ${method} ${path.replace(/\?.*$/, '')} with HTTP ${res.status}: ${text.slice(0, 200).trim()}`);
+      const Failure = res.status >= 400 && res.status < 500 ? AlertmanagerRefused : AlertmanagerUnreachable;
+      throw new Failure(`${this.host} answered ${method} ${path.replace(/\?.*$/, '')} with HTTP ${res.status}: ${text.slice(0, 200).trim()}`);
     }
     if (text === '' || !res.ok) return undefined;
     try {

@@ -12,7 +12,7 @@ import { KIND } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
-import { AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
+import { AlertmanagerRefused, AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
 import { firingAlerts, incidentOfSilence, matchersFor, silenceComment, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
 import { alertnameOf, concerns, declined, EARLY_END_MS, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
 import { SilenceRecorder } from './recorder.ts';
@@ -126,6 +126,11 @@ export class SilenceService {
   /** The longest silence Vigil makes (an admin's setting). */
   maxDurationSeconds(): Promise<number> {
     return this.duration.seconds();
+  }
+
+  /** As stored now (for the API). */
+  storedMaxDurationSeconds(): Promise<number> {
+    return this.duration.fresh();
   }
 
   saveMaxDurationSeconds(seconds: number): Promise<void> {
@@ -266,7 +271,18 @@ export class SilenceService {
         comment: silenceComment({ incidentId: t.incident.id, publicUrl: this.deps.publicUrl, acknowledgedBy: t.incident.acknowledgedBy }),
       };
       await this.deps.fence?.();
-      const id = await client.createSilence(silence);
+      let id: string;
+      try {
+        id = await client.createSilence(silence);
+      } catch (err) {
+        if (!(err instanceof AlertmanagerRefused)) throw err;
+        // Alertmanager answers but will not take this one (credentials, a label it refuses): said once, tried again each pass.
+        this.log.warn({ alertmanager: client.name, incident: t.incident.id, err: err.message }, 'Alertmanager refused the silence; retrying');
+        this.recorder.push(signals, KIND.silencePending, client, t.incident, `refused:${labels['alertname'] ?? ''}:${matchersFor(labels).map((m) => `${m.name}=${m.value}`).join(',')}`, {
+          ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }), error: err.message.slice(0, 300), refused: true,
+        });
+        continue;
+      }
       am.silences.push({ id, state: 'active', ...silence, updatedAt: silence.startsAt });
       this.log.info({ alertmanager: client.name, incident: t.incident.id, silence: id }, 'silenced the incident\'s alert');
       this.recorder.push(signals, KIND.silenceCreated, client, t.incident, `created:${id}`, {

@@ -21,6 +21,12 @@ export class SilenceDuration {
     return this.cached;
   }
 
+  /** Read from the store now (what the API shows: on a follower the cache would not hear the leader's save). */
+  async fresh(): Promise<number> {
+    this.cached = undefined;
+    return this.seconds();
+  }
+
   /** As last read (the default before the first read). */
   get knownMs(): number {
     return (this.cached ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;

@@ -18,9 +18,9 @@ export function silenceSignal(input: {
   amHost: string;
   /** Someone else's silence: the entry reads as Alertmanager's, with its author as the actor. */
   foreign?: boolean;
-  facts: { silenceId?: string; createdBy?: string; endsAt?: string; comment?: string; alertname?: string; error?: string; reason?: string };
+  facts: { silenceId?: string; createdBy?: string; endsAt?: string; comment?: string; alertname?: string; error?: string; reason?: string; refused?: boolean };
 }): Signal {
-  const facts = Object.fromEntries(Object.entries(input.facts).filter(([, v]) => v !== undefined && v !== ''));
+  const facts = Object.fromEntries(Object.entries(input.facts).filter(([, v]) => v !== undefined && v !== '' && v !== false));
   return {
     id: stableId('sil', input.kind, input.incident.id, input.alertmanager, input.key),
     source: 'system',

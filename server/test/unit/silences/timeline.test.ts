@@ -33,6 +33,13 @@ describe('silence entries', () => {
     expect(after.incidents[0]).toEqual(incident);
   });
 
+  test('a silence Alertmanager refuses says so, not "unreachable"', () => {
+    const refused = silenceSignal({ kind: KIND.silencePending, incident, at: plus(die.at, 100), key: 'refused:x', ...am, facts: { error: 'am:9093 answered POST /api/v2/silences with HTTP 401', refused: true } });
+    const after = project([...docker, refused], { ...ENGINE_OPTIONS, now });
+    expect((after.timelines[incident.id] ?? []).find((e) => e.kind === KIND.silencePending)?.message)
+      .toBe('silence not created yet: Alertmanager am:9093 refused it, retrying (am:9093 answered POST /api/v2/silences with HTTP 401)');
+  });
+
   test('someone else\'s silence reads as Alertmanager\'s, with who, until when and their comment', () => {
     const seen = silenceSignal({
       kind: KIND.silenceSeen, incident, at: plus(die.at, 100), key: 'seen:s2', ...am, foreign: true,
