@@ -85,7 +85,7 @@ describeWith(alertmanager, 'silences in a real Alertmanager', () => {
   const vigilSilences = async (id: string) => (await amGet<AmSilence[]>('/api/v2/silences'))
     .filter((s) => s.createdBy === 'vigil' && s.comment.includes(id));
 
-  test('ack → silence active (the alert suppressed); others\' silence and its expiry on the timeline; resolve → expired', async () => {
+  test('ack → silence active (the alert suppressed); others\' silence and its expiry on the timeline; a later alert silenced too; resolve → expired', async () => {
     const service = `silence-${randomBytes(3).toString('hex')}`;
     const labels = { alertname: 'BackendDown', service, severity: 'critical', instance: `${service}:3001` };
     const id = await fire(labels);
@@ -136,16 +136,30 @@ describeWith(alertmanager, 'silences in a real Alertmanager', () => {
     const theirEnd = await entry(id, 'the expiry of alice\'s silence', (e) => e.kind === 'silence.expired' && e.message.includes(theirId));
     expect(theirEnd.message).toContain('by alice');
 
+    // Another alert of the service fires later, on the incident already acknowledged: silenced too.
+    const later = { alertname: 'BackendSlow', service, severity: 'warning' };
+    const again = await fetch(`${am.url}/api/v2/alerts`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ labels: later, annotations: {}, startsAt: new Date().toISOString() }]),
+    });
+    expect(again.status).toBe(200);
+    const second = await eventually('a silence of the later alert', 30_000, async () => (await vigilSilences(id))
+      .find((s) => s.matchers.some((m) => m.name === 'alertname' && m.value === 'BackendSlow')));
+    expect(second.status.state).toBe('active');
+    expect([...second.matchers].sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      Object.keys(later).sort().map((name) => ({ name, value: later[name as keyof typeof later], isRegex: false, isEqual: true })),
+    );
+
     const resolved = await admin.send('POST', `/api/incidents/${id}/resolve`, { reason: 'fixed the backend' });
     expect(resolved.status).toBe(200);
-    await eventually('Vigil\'s silence expired', 30_000, async () => {
-      const [s] = await vigilSilences(id);
-      return s?.status.state === 'expired' ? s : undefined;
+    await eventually('Vigil\'s silences expired', 30_000, async () => {
+      const all = await vigilSilences(id);
+      return all.length === 2 && all.every((s) => s.status.state === 'expired') ? all : undefined;
     });
     const expired = await entry(id, 'the expiry of Vigil\'s silence', (e) => e.kind === 'silence.expired' && e.message.includes(silence?.id ?? '?'));
     expect(expired.message).toContain('incident resolved');
-    // One silence for the one alert, however many passes ran.
-    expect(await vigilSilences(id)).toHaveLength(1);
+    // One silence per alert, however many passes ran.
+    expect(await vigilSilences(id)).toHaveLength(2);
   }, 120_000);
 
   test('Alertmanager down during the ack: the ack answers at once, the timeline says retrying, the silence is made once it is back', async () => {
