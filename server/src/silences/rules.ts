@@ -3,9 +3,6 @@
 import type { Incident, IncidentSilence } from '../contract/index.ts';
 import { coversExactly, incidentOfSilence, isOrphaned, silenceMatches, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
 
-/** A Vigil silence that ended this much before its full length was expired by someone. */
-export const EARLY_END_MS = 60_000;
-
 /** Acknowledged and not resolved: its firing alerts should be silenced. */
 export function wantsSilence(incident: Pick<Incident, 'acknowledgedAt' | 'status'>): boolean {
   return incident.acknowledgedAt !== undefined && incident.status !== 'resolved';
@@ -22,12 +19,19 @@ export function liveSilenceOf(own: readonly AmSilence[], labels: Readonly<Record
 }
 
 /**
+ * Expired through the API (`DELETE /api/v2/silence/:id`): Alertmanager then moves `endsAt` to that
+ * instant and `updatedAt` with it; a silence that ran out keeps its `updatedAt` from its creation.
+ */
+export function expiredEarly(s: Pick<AmSilence, 'state' | 'endsAt' | 'updatedAt'>): boolean {
+  return s.state === 'expired' && Math.abs(Date.parse(s.updatedAt) - Date.parse(s.endsAt)) < 1_000;
+}
+
+/**
  * Someone expired Vigil's silence of this alert before its end: a person decided, Vigil does not
  * silence it again. One that ran its full length is made again (the incident is still acknowledged).
  */
-export function declined(own: readonly AmSilence[], labels: Readonly<Record<string, string>>, fullMs: number): boolean {
-  return own.some((s) => s.state === 'expired' && coversExactly(s.matchers, labels)
-    && Date.parse(s.endsAt) - Date.parse(s.startsAt) < fullMs - EARLY_END_MS);
+export function declined(own: readonly AmSilence[], labels: Readonly<Record<string, string>>): boolean {
+  return own.some((s) => expiredEarly(s) && coversExactly(s.matchers, labels));
 }
 
 /** Someone else's silence that concerns this incident: not over before it opened, matching one of its firing alerts. */
@@ -47,7 +51,7 @@ export interface AlertmanagerView {
 
 /** What `GET /api/incidents/:id/silences` shows of each Alertmanager, from its last answer. */
 export function incidentSilenceView(input: {
-  incident: Incident; firing: ReadonlyMap<string, Record<string, string>>; alertmanagers: readonly AlertmanagerView[]; publicUrl: string; fullMs: number;
+  incident: Incident; firing: ReadonlyMap<string, Record<string, string>>; alertmanagers: readonly AlertmanagerView[]; publicUrl: string;
 }): IncidentSilence[] {
   const { incident, firing } = input;
   const out: IncidentSilence[] = [];
@@ -62,7 +66,7 @@ export function incidentSilenceView(input: {
     }
     if (wantsSilence(incident)) {
       for (const labels of firing.values()) {
-        if (liveSilenceOf(own, labels) !== undefined || declined(own, labels, input.fullMs)) continue;
+        if (liveSilenceOf(own, labels) !== undefined || declined(own, labels)) continue;
         out.push({
           alertmanager: am.name, state: 'pending', createdBy: VIGIL_CREATOR, vigil: true, orphaned: false,
           ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 import { AlertmanagerRefused, AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
 import { firingAlerts, incidentOfSilence, matchersFor, silenceComment, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
-import { alertnameOf, concerns, declined, EARLY_END_MS, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
+import { alertnameOf, concerns, declined, expiredEarly, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
 import { SilenceRecorder } from './recorder.ts';
 import { SilenceDuration } from './setting.ts';
 
@@ -147,7 +147,7 @@ export class SilenceService {
     return {
       enabled: this.enabled,
       silences: incidentSilenceView({
-        incident, firing, publicUrl: this.deps.publicUrl, fullMs: (await this.maxDurationSeconds()) * 1000,
+        incident, firing, publicUrl: this.deps.publicUrl,
         alertmanagers: this.deps.clients.map((c) => ({ name: c.name, ...(this.state.get(c.name) as AmState) })),
       }),
     };
@@ -254,6 +254,7 @@ export class SilenceService {
         await client.expireSilence(s.id);
         s.state = 'expired';
         s.endsAt = this.now().toISOString();
+        s.updatedAt = s.endsAt;
         this.recorder.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
           silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
         });
@@ -263,7 +264,7 @@ export class SilenceService {
     if (!wantsSilence(t.incident) || t.firing === null) return;
     for (const labels of t.firing.values()) {
       if (liveSilenceOf(own, labels) !== undefined) continue;
-      if (declined(own, labels, this.duration.knownMs)) continue;
+      if (declined(own, labels)) continue;
       const startsAt = this.now();
       const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
       const silence = {
@@ -324,10 +325,9 @@ export class SilenceService {
       const id = incidentOfSilence(s, this.deps.publicUrl);
       const t = id === undefined ? undefined : this.tracked.get(id);
       if (t === undefined || Date.parse(s.endsAt) < Date.parse(t.incident.acknowledgedAt ?? t.incident.openedAt)) continue;
-      const ranOut = Date.parse(s.endsAt) - Date.parse(s.startsAt) >= this.duration.knownMs - EARLY_END_MS;
       this.recorder.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
         silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s),
-        reason: t.incident.status === 'resolved' ? 'incident resolved' : ranOut ? 'its end was reached' : 'expired in Alertmanager',
+        reason: t.incident.status === 'resolved' ? 'incident resolved' : expiredEarly(s) ? 'expired in Alertmanager' : 'its end was reached',
       });
     }
   }

@@ -27,11 +27,6 @@ export class SilenceDuration {
     return this.seconds();
   }
 
-  /** As last read (the default before the first read). */
-  get knownMs(): number {
-    return (this.cached ?? DEFAULT_SILENCE_MAX_SECONDS) * 1000;
-  }
-
   async save(seconds: number): Promise<void> {
     await this.settings.put(SILENCE_SETTING, String(seconds));
     this.cached = seconds;

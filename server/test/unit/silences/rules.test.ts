@@ -1,9 +1,13 @@
 // What should be silenced and what the API shows of it, from an incident and Alertmanager's answers:
 // no I/O, the reconciling service's decisions in isolation.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Incident } from '../../../src/contract/index.ts';
 import { matchersFor, silenceComment, type AmSilence } from '../../../src/silences/matchers.ts';
-import { concerns, declined, incidentSilenceView, liveSilenceOf, wantsSilence } from '../../../src/silences/rules.ts';
+import { concerns, declined, expiredEarly, incidentSilenceView, liveSilenceOf, wantsSilence } from '../../../src/silences/rules.ts';
+
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(import.meta.dirname, '../../fixtures/alertmanager', name), 'utf8')) as Array<{ endsAt: string; updatedAt: string }>;
 
 const PUBLIC = 'http://vigil:8080';
 const H = 3_600_000;
@@ -32,10 +36,20 @@ describe('what should be silenced', () => {
     expect(liveSilenceOf([vigilSilence()], { ...labels, instance: 'x' })).toBeUndefined();
   });
 
-  test('expired early by someone → not made again; ran its full length → made again', () => {
-    expect(declined([vigilSilence({ state: 'expired', endsAt: at(10 * 60_000) })], labels, 4 * H)).toBe(true);
-    expect(declined([vigilSilence({ state: 'expired', endsAt: at(4 * H) })], labels, 4 * H)).toBe(false);
-    expect(declined([vigilSilence({ state: 'active' })], labels, 4 * H)).toBe(false);
+  test('expired early by someone → not made again; ran its full length → made again (Alertmanager 0.25\'s real answers)', () => {
+    // DELETE moves endsAt and updatedAt to that instant (the recorded answer after a DELETE)...
+    const deleted = vigilSilence({ state: 'expired', endsAt: at(10 * 60_000), updatedAt: at(10 * 60_000) });
+    expect(expiredEarly(deleted)).toBe(true);
+    expect(declined([deleted], labels)).toBe(true);
+    // ...one that ran out keeps the updatedAt of its creation.
+    const ranOut = vigilSilence({ state: 'expired', endsAt: at(4 * H), updatedAt: at(0) });
+    expect(expiredEarly(ranOut)).toBe(false);
+    expect(declined([ranOut], labels)).toBe(false);
+    expect(declined([vigilSilence({ state: 'active' })], labels)).toBe(false);
+    const [recorded] = fixture('am-0.25-api-v2-silences-expired.json');
+    expect(expiredEarly({ state: 'expired', endsAt: recorded?.endsAt ?? '', updatedAt: recorded?.updatedAt ?? '' })).toBe(true);
+    const [active] = fixture('am-0.25-api-v2-silences-active.json');
+    expect(expiredEarly({ state: 'expired', endsAt: active?.endsAt ?? '', updatedAt: active?.updatedAt ?? '' })).toBe(false);
   });
 
   test('others\' silences concern the incident when they match a firing alert and did not end before it opened', () => {
@@ -52,7 +66,7 @@ describe('the API view', () => {
   test('Vigil\'s silence with its orphan flag, others\' silences, and one not created yet with why', () => {
     const theirs = vigilSilence({ id: 's2', createdBy: 'alice', comment: 'maintenance', matchers: [{ name: 'service', value: 'backend', isRegex: false, isEqual: true }] });
     const view = incidentSilenceView({
-      incident: incident(), firing, publicUrl: PUBLIC, fullMs: 4 * H,
+      incident: incident(), firing, publicUrl: PUBLIC,
       alertmanagers: [
         { name: 'http://am-1:9093', reachable: true, silences: [vigilSilence(), theirs], alerts: [] },
         { name: 'http://am-2:9093', reachable: false, error: 'am-2:9093: ECONNREFUSED', silences: [], alerts: [] },
@@ -67,12 +81,12 @@ describe('the API view', () => {
 
   test('an Alertmanager that holds the alert: not orphaned; one not answering: never flagged on stale data', () => {
     const held = incidentSilenceView({
-      incident: incident(), firing, publicUrl: PUBLIC, fullMs: 4 * H,
+      incident: incident(), firing, publicUrl: PUBLIC,
       alertmanagers: [{ name: 'am', reachable: true, silences: [vigilSilence()], alerts: [{ ...labels, severity: 'critical' }] }],
     });
     expect(held[0]?.orphaned).toBe(false);
     const stale = incidentSilenceView({
-      incident: incident(), firing, publicUrl: PUBLIC, fullMs: 4 * H,
+      incident: incident(), firing, publicUrl: PUBLIC,
       alertmanagers: [{ name: 'am', reachable: false, silences: [vigilSilence()], alerts: [] }],
     });
     expect(stale[0]?.orphaned).toBe(false);
