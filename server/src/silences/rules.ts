@@ -13,9 +13,10 @@ export function alertnameOf(s: Pick<AmSilence, 'matchers'>): { alertname?: strin
   return m === undefined ? {} : { alertname: m.value };
 }
 
-/** Vigil's silence of exactly this alert, not expired. */
-export function liveSilenceOf(own: readonly AmSilence[], labels: Readonly<Record<string, string>>): AmSilence | undefined {
-  return own.find((s) => s.state !== 'expired' && coversExactly(s.matchers, labels));
+/** Vigil's silence of exactly this alert, not expired (and, with `lastingPast`, not ending before that instant). */
+export function liveSilenceOf(own: readonly AmSilence[], labels: Readonly<Record<string, string>>, lastingPast?: number): AmSilence | undefined {
+  return own.find((s) => s.state !== 'expired' && coversExactly(s.matchers, labels)
+    && (lastingPast === undefined || Date.parse(s.endsAt) > lastingPast));
 }
 
 /**

@@ -25,6 +25,8 @@ const TRACK_LIMIT = 5_000;
 const TIMELINE_BATCH = 200;
 /** Between two passes at least this long, however many incident changes ask for one (an alert storm). */
 const MIN_PASS_GAP_MS = 1_000;
+/** A Vigil silence ending sooner than this is followed by a new one (the incident is still acknowledged). */
+const RENEW_BEFORE_MS = 2 * 60_000;
 /** Others' silences whose expiry is awaited, at most. */
 const WATCH_LIMIT = 10_000;
 
@@ -262,8 +264,10 @@ export class SilenceService {
       return;
     }
     if (!wantsSilence(t.incident) || t.firing === null) return;
+    // A silence about to run out on an incident still acknowledged is followed by a new one before it ends.
+    const renewBefore = this.now().getTime() + RENEW_BEFORE_MS;
     for (const labels of t.firing.values()) {
-      if (liveSilenceOf(own, labels) !== undefined) continue;
+      if (liveSilenceOf(own, labels, renewBefore) !== undefined) continue;
       if (declined(own, labels)) continue;
       const startsAt = this.now();
       const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
