@@ -59,6 +59,9 @@ import { isReplicaOwn, replicaName, Solo, type Membership } from './cluster/memb
 import { LeaseMembership } from './cluster/lease.ts';
 import { ClusterSink, ForwardedTail } from './cluster/forward.ts';
 import { leaderProxy, leaderSources } from './cluster/leader-proxy.ts';
+import { AlertmanagerClient } from './silences/client.ts';
+import { SilenceService } from './silences/service.ts';
+import { silenceRoutes } from './http/routes/silences.ts';
 
 export interface AppDeps {
   store: Store;
@@ -174,6 +177,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     servicePaused: (service, host) => maintenance.isPaused({ host, id: '', service }),
   });
   pipeline.onDecisions((decisions) => paging.onDecisions(decisions));
+  // Silences in Alertmanager (ALERTMANAGER_URL): made and expired by the leader, from incident changes.
+  const silences = new SilenceService({
+    store: deps.store, clients: config.alertmanagerUrls.map((u) => new AlertmanagerClient(u)), record, fence: cluster.fence,
+    publicUrl: config.publicUrl, logger: log,
+  });
+  pipeline.onDecisions((decisions) => silences.onDecisions(decisions));
   const testPages = new TestPages({ directory: pagingDirectory, send, publicUrl: config.publicUrl });
   const pagingAdmin = new PagingAdmin({ store: deps.store, box: secretBox, directory: pagingDirectory, audit });
 
@@ -201,6 +210,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
       realtime.clusterLeader({ leader: replica, term });
       const resealed = await pagingAdmin.resealChannels();
       if (resealed > 0) log.info({ channels: resealed, key: secretBox.keyId }, 'channel secrets sealed again with the current key');
+      // Silences after the engine is restored: what an acknowledged incident lacks is made, what a resolved one kept is expired.
+      silences.start().catch((err: unknown) => log.error({ err }, 'silences did not start; they are reconciled with the next incident change'));
       // Pages after the engine is restored: what a previous run left pending goes out, what it missed is planned.
       await paging.start();
     }, () => undefined).catch((err: unknown) => log.error({ err }, 'paging did not start; pages are planned again with the next incident change'));
@@ -270,6 +281,13 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     health: () => dispatcher.health(),
     smtpConfigured: config.paging.smtp !== undefined,
   }));
+  api.use(silenceRoutes({
+    incidentSilences: (id) => silences.incidentSilences(id),
+    incidentExists: async (id) => (await deps.store.incidents.get(id)) !== null,
+    settings: async () => ({ maxDurationSeconds: await silences.storedMaxDurationSeconds() }),
+    saveSettings: ({ maxDurationSeconds }) => silences.saveMaxDurationSeconds(maxDurationSeconds),
+    audit,
+  }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
   api.use(swarmRoutes(new SwarmActions({ docker, sink: pipeline, audit })));
   api.use(postmortemRoutes(new Postmortems({
@@ -289,6 +307,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
       await docker.close();
       await prometheusSource?.stop();
       await paging.stop();
+      await silences.stop();
       await pipeline.stop();
       // After the leader's work has stopped: handing the lease back lets another replica lead at once.
       await cluster.stop();

@@ -58,6 +58,7 @@ const envSchema = z.object({
     (v) => v === undefined || /^rediss?:\/\/[^/]+/.test(v),
     { message: 'expected redis://host:port (or rediss:// for TLS)' },
   ),
+  ALERTMANAGER_URL: z.string().optional().transform((v) => (v === undefined ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== ''))),
   REPLICA_NAME: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected 1–63 letters, digits, dots, dashes or underscores').optional(),
   REPLICA_URL: z.url({ protocol: /^https?$/ }).optional(),
   SERVICE_LABELS: z.string().default('service,job,container,instance').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -109,6 +110,8 @@ export interface Config {
   serviceMapping: { labels: string[]; aliases: Record<string, string> };
   /** socket.io fan-out across replicas (REDIS_URL); unset → this replica's browsers only. */
   redisUrl?: string;
+  /** Alertmanager API addresses (ALERTMANAGER_URL): acknowledging silences an incident's alerts there. Credentials kept; shown only through redactUrl. */
+  alertmanagerUrls: string[];
   /** This replica in a cluster (API.md "Several replicas"): its name, and where the other replicas reach it. */
   cluster: { replicaName?: string; replicaUrl?: string };
   /** Paging (API.md "Paging"): e-mail transport, whether channels may reach private addresses, where the secrets key is. */
@@ -160,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (!r.success) issues.push(`${variable}=${JSON.stringify(redactUrl(h))}: ${r.error.issues[0]?.message ?? 'invalid'}`);
   }
   if (new Set(rawHosts.map((h) => redactUrl(h))).size !== rawHosts.length) issues.push(`${variable}: names the same endpoint twice`);
+  for (const u of e.ALERTMANAGER_URL) {
+    const r = z.url({ protocol: /^https?$/ }).safeParse(u);
+    if (!r.success) issues.push(`ALERTMANAGER_URL=${JSON.stringify(redactUrl(u))}: expected comma-separated http(s)://host:port addresses of Alertmanager's API`);
+  }
+  if (new Set(e.ALERTMANAGER_URL.map((u) => redactUrl(u).replace(/\/+$/, ''))).size !== e.ALERTMANAGER_URL.length) issues.push('ALERTMANAGER_URL: names the same Alertmanager twice');
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -183,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    alertmanagerUrls: e.ALERTMANAGER_URL,
     cluster: {
       ...(e.REPLICA_NAME ? { replicaName: e.REPLICA_NAME } : {}),
       ...(e.REPLICA_URL ? { replicaUrl: e.REPLICA_URL.replace(/\/+$/, '') } : {}),

@@ -20,6 +20,9 @@ const LEADER_ONLY: ReadonlyArray<{ methods?: readonly string[]; path: RegExp }> 
   { path: /^\/swarm(\/|$)/ },
   { methods: ['GET'], path: /^\/paging\/health$/ },
   { methods: ['GET'], path: /^\/incidents\/[^/]+\/paging$/ },
+  { methods: ['GET'], path: /^\/incidents\/[^/]+\/silences$/ },
+  // The leader caches the setting its silences use.
+  { methods: ['PUT'], path: /^\/silence-settings$/ },
   { methods: ['GET'], path: /^\/incidents\/[^/]+\/postmortem(\.md)?$/ },
 ];
 

@@ -50,6 +50,12 @@ export const KIND = {
   notificationEscalated: 'notification.escalated',
   notificationFailed: 'notification.failed',
   notificationSuppressed: 'notification.suppressed',
+  // Alertmanager silences (silences/service.ts builds these, source 'system'; attributes: incidentId,
+  // message, alertmanager, silenceId, createdBy, endsAt…): Vigil's own, and others' matching the incident's alerts
+  silenceCreated: 'silence.created',
+  silencePending: 'silence.pending',
+  silenceSeen: 'silence.seen',
+  silenceExpired: 'silence.expired',
   // Entries the engine writes itself (source 'system')
   mitigated: 'incident.mitigated',
   resolved: 'incident.resolved',

@@ -8,7 +8,7 @@ import type { EngineOptions } from './options.ts';
 import type { Signal } from './signal.ts';
 import { swarmStep } from './swarm-step.ts';
 import { toMs } from './time.ts';
-import { alertMessage, commandMessage, prometheusMessage, supervisorMessage } from './words.ts';
+import { alertMessage, commandMessage, prometheusMessage, silenceMessage, supervisorMessage } from './words.ts';
 
 export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   const t = toMs(signal.at);
@@ -19,6 +19,7 @@ export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   else if (signal.kind === KIND.alertFiring || signal.kind === KIND.alertResolved) alertStep(m, signal, t, o);
   else if (signal.kind === KIND.serviceDown || signal.kind === KIND.serviceUp) prometheusStep(m, signal, t, o);
   else if (signal.kind.startsWith('notification.')) notificationStep(m, signal, t);
+  else if (signal.kind.startsWith('silence.')) notificationStep(m, signal, t, silenceMessage(signal));
   else if (signal.kind.startsWith('swarm.')) swarmStep(m, signal, t, o);
   else if (signal.source === 'user' || signal.kind.startsWith('user.') || signal.kind.startsWith('action.')) commandStep(m, signal, t);
   else if (signal.source === 'supervisor' || signal.kind.startsWith('supervisor.')) supervisorStep(m, signal, t);
@@ -94,15 +95,19 @@ function commandStep(m: Machine, signal: Signal, t: number): void {
 }
 
 /**
- * What paging did about an incident: an entry on the incident it names, whether it is still held
+ * What paging (or silencing in Alertmanager) did about an incident: an entry on the incident it names, whether it is still held
  * here or long resolved (then detached, like a late note). It changes nothing else: a page is not an
  * event of the service, so it neither moves lastEventAt nor attaches to another incident.
  */
-function notificationStep(m: Machine, signal: Signal, t: number): void {
+function notificationStep(m: Machine, signal: Signal, t: number, message?: string): void {
   const named = attrString(signal, 'incidentId');
   if (named === undefined) return;
+  // A silence someone made in Alertmanager reads as Alertmanager's, with its author as the actor.
+  const fromAlertmanager = attrString(signal, 'entrySource') === 'alertmanager';
+  const actor = fromAlertmanager ? actorOf(signal) : undefined;
   const entry = makeEntry(named, {
-    atMs: t, source: 'system', kind: signal.kind, message: attrString(signal, 'message') ?? signal.kind, signals: [signal],
+    atMs: t, source: fromAlertmanager ? 'alertmanager' : 'system', kind: signal.kind, message: message ?? attrString(signal, 'message') ?? signal.kind, signals: [signal],
+    ...(actor === undefined ? {} : { actor }),
   });
   const draft = findIncident(m, named);
   if (draft === undefined) m.detached.push(entry);

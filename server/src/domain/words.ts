@@ -207,3 +207,31 @@ export function swarmMessage(service: string, signal: Signal): string {
     default: return `Swarm: ${signal.kind.replace(/^swarm\./, '').replaceAll('_', ' ')}`;
   }
 }
+
+function utcMinute(iso: string | undefined): string {
+  if (iso === undefined || Number.isNaN(Date.parse(iso))) return 'an unknown time';
+  return `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A silence in Alertmanager (silences/signals.ts): Vigil's own, or one someone made there. */
+export function silenceMessage(signal: Signal): string {
+  const where = attrString(signal, 'amHost') ?? attrString(signal, 'alertmanager') ?? '?';
+  const by = attrString(signal, 'createdBy') ?? 'someone';
+  const alert = attrString(signal, 'alertname');
+  const what = alert === undefined ? 'the alerts' : `alert ${alert}`;
+  const comment = attrString(signal, 'comment');
+  switch (signal.kind) {
+    case KIND.silenceCreated: return `${what} silenced in Alertmanager ${where} until ${utcMinute(attrString(signal, 'endsAt'))} (silence ${attrString(signal, 'silenceId') ?? '?'})`;
+    case KIND.silencePending: {
+      const error = attrString(signal, 'error');
+      const why = signal.attributes['refused'] === true ? 'refused it' : 'unreachable';
+      return `silence not created yet: Alertmanager ${where} ${why}, retrying${error === undefined ? '' : ` (${error})`}`;
+    }
+    case KIND.silenceSeen: return `silenced in Alertmanager ${where} by ${by} until ${utcMinute(attrString(signal, 'endsAt'))}${comment === undefined ? '' : `: ${comment}`}`;
+    case KIND.silenceExpired: {
+      const why = attrString(signal, 'reason');
+      return `silence ${attrString(signal, 'silenceId') ?? '?'} by ${by} in Alertmanager ${where} expired${why === undefined ? '' : ` (${why})`}`;
+    }
+    default: return attrString(signal, 'message') ?? signal.kind;
+  }
+}

@@ -169,6 +169,8 @@ export interface SettingRepository {
   get(key: string): Promise<string | null>;
   /** Stores the value only when the key is absent; returns what is stored afterwards. */
   setIfAbsent(key: string, value: string): Promise<string>;
+  /** Stores the value, replacing any (an admin's setting, e.g. the longest Alertmanager silence). */
+  put(key: string, value: string): Promise<void>;
 }
 
 /** What paging keeps as documents an admin edits: one kind per record type (paging/README.md). */

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { findExecutable, makeTempDir, startUntilReady } from './resources.ts';
+import { findExecutable, makeTempDir, removeTempDir, startProcess, waitForHttp, type TrackedProcess } from './resources.ts';
 
 export type AlertmanagerOptions =
   | { configFile: string; configYaml?: never }
@@ -13,13 +13,18 @@ export interface RunningAlertmanager {
   /** Base URL without a trailing slash; also the externalURL Alertmanager puts in webhook payloads. */
   url: string;
   stop(): Promise<void>;
+  /** Stops the process only: its port and its stored silences stay for `resume`. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same storage (silences made before are still there). */
+  resume(): Promise<void>;
 }
 
 export function alertmanagerBinary(): string {
   return findExecutable(['prometheus-alertmanager', 'alertmanager'], 'ALERTMANAGER_BIN', 'apt-get install prometheus-alertmanager');
 }
 
-export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
+/** `port`: one picked beforehand (e.g. given to Vigil as ALERTMANAGER_URL first); a free one otherwise. */
+export async function startAlertmanager(options: AlertmanagerOptions & { port?: number }): Promise<RunningAlertmanager> {
   const binary = alertmanagerBinary();
   const dir = makeTempDir('alertmanager');
   let configFile: string;
@@ -29,9 +34,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     configFile = path.join(dir, 'alertmanager.yml');
     await writeFile(configFile, options.configYaml);
   }
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const stop = await startUntilReady(binary, [
+  const args = [
     `--config.file=${configFile}`,
     `--storage.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -39,6 +44,25 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     // Empty: no gossip cluster, so no extra port and no waiting for peers to settle.
     '--cluster.listen-address=',
     '--log.level=warn',
-  ], dir, `${url}/-/ready`);
-  return { url, stop };
+  ];
+  let proc: TrackedProcess | undefined;
+  const run = async () => {
+    proc = startProcess(binary, args, { cwd: dir });
+    await waitForHttp(`${url}/-/ready`, proc);
+  };
+  const pause = async () => {
+    await proc?.stop();
+    proc = undefined;
+  };
+  const stop = async () => {
+    await pause();
+    await removeTempDir(dir);
+  };
+  try {
+    await run();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop, pause, resume: run };
 }

@@ -25,11 +25,11 @@ export function sampleAlertmanagerYaml(webhookUrl: string, tokenFile: string): s
 }
 
 /** A real Alertmanager with the sample routes, sending to `webhookUrl` with the bearer `token`. */
-export async function startSampleAlertmanager(webhookUrl: string, token: string): Promise<RunningAlertmanager & { tokenDir: string }> {
+export async function startSampleAlertmanager(webhookUrl: string, token: string, options: { port?: number } = {}): Promise<RunningAlertmanager & { tokenDir: string }> {
   const tokenDir = makeTempDir('webhook-token');
   const tokenFile = path.join(tokenDir, 'webhook_token');
   await writeFile(tokenFile, token, { mode: 0o600 });
-  const am = await startAlertmanager({ configYaml: sampleAlertmanagerYaml(webhookUrl, tokenFile) });
+  const am = await startAlertmanager({ configYaml: sampleAlertmanagerYaml(webhookUrl, tokenFile), ...options });
   return {
     ...am,
     tokenDir,

@@ -212,6 +212,14 @@ function targets(): Target[] {
     { method: 'PUT', declared: '/api/me/contacts', path: p('/api/me/contacts'), body: invalidObject(contactFields), auth: 'api', limit: API_LIMIT },
     // The admin has no contact method: 400 no_contact_methods (a token: 400 not_a_person).
     { method: 'POST', declared: '/api/me/page-test', path: p('/api/me/page-test'), auth: 'api', limit: API_LIMIT },
+    {
+      method: 'PUT', declared: '/api/silence-settings', path: p('/api/silence-settings'), auth: 'api', limit: API_LIMIT,
+      body: invalidObject({ maxDurationSeconds: {
+        valid: fc.integer({ min: 300, max: 604_800 }),
+        invalid: fc.oneof(fc.constantFrom(0, 299, 604_801, 300.5, -1, 1e300, '3600', null, true), fc.array(fc.nat(), { maxLength: 2 })),
+        required: true,
+      } }),
+    },
     { method: 'POST', declared: '/api/ack/:token', path: unknownId.map((t) => `/api/ack/${t}`), auth: 'none', limit: API_LIMIT },
   ];
 }

@@ -329,6 +329,7 @@ describe('audit log', () => {
       }, 'paging.maintenance.create'],
       ['DELETE /api/maintenance-windows/:id', () => c.send('DELETE', `/api/maintenance-windows/${paging.window}`), 'paging.maintenance.delete'],
       ['PUT /api/me/contacts', () => c.send('PUT', '/api/me/contacts', { email: 'admin@example.com' }), 'paging.contacts.update'],
+      ['PUT /api/silence-settings', () => c.send('PUT', '/api/silence-settings', { maxDurationSeconds: 7_200 }), 'silences.settings.update'],
       ['POST /api/auth/logout', () => c.send('POST', '/api/auth/logout'), 'auth.logout'],
     ];
     const covered = new Map<string, string>([

@@ -134,6 +134,15 @@ export function accessContract(ctx: StoreTestContext): void {
       expect(raced[0]).toBe(raced[1]);
       expect(await store.settings.get('k')).toBe(raced[0]);
     });
+
+    it('put replaces the value, and creates it when absent', async () => {
+      const store = await ctx.open();
+      await store.settings.put('silences.maxDurationSeconds', '3600');
+      expect(await store.settings.get('silences.maxDurationSeconds')).toBe('3600');
+      await store.settings.put('silences.maxDurationSeconds', '600');
+      expect(await store.settings.get('silences.maxDurationSeconds')).toBe('600');
+      expect(await store.settings.setIfAbsent('silences.maxDurationSeconds', '1')).toBe('600');
+    });
   });
 
   describe('persistence', () => {

@@ -69,4 +69,8 @@ export class MongoSettings implements SettingRepository {
     if (stored === null) throw new Error(`setting ${key} vanished right after a duplicate-key error`);
     return stored;
   }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.handle.collections.settings.updateOne({ _id: key }, { $set: { value } }, { upsert: true });
+  }
 }

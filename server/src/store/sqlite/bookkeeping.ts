@@ -81,4 +81,8 @@ export class SqliteSettings implements SettingRepository {
     if (stored === null) throw new Error(`setting ${key} vanished right after it was written`);
     return stored;
   }
+
+  async put(key: string, value: string): Promise<void> {
+    this.conn.statement('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
 }
