@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
   const pipeline = new IngestPipeline({
     store: deps.store, broadcast: realtime, logger: log, maxBacklog: config.ingestMaxBacklog, fence: cluster.fence,
-    options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
+    options: { quietPeriodMs: config.quietPeriodMs, changeWindowMs: config.changeWindowMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
   });
 
   // What every replica takes in (webhook, people's actions): into the pipeline on the leader, into

@@ -1,5 +1,6 @@
 // The engine's working state for one (service, host): plain data, so it can be cloned and replayed.
-import type { Incident, IncidentStatus, Severity, TimelineEntry, EntrySource } from '../contract/index.ts';
+import type { Incident, IncidentStatus, Severity, SuspectedChange, TimelineEntry, EntrySource } from '../contract/index.ts';
+import type { ChangeMemo } from './change-step.ts';
 import { stableHash } from './ids.ts';
 import type { Signal } from './signal.ts';
 import { toIso, toMs } from './time.ts';
@@ -64,6 +65,8 @@ export interface IncidentDraft {
   lastEventAtMs: number;
   sources: string[];
   entries: TimelineEntry[];
+  /** The service's change its failure followed within the change window (change-step.ts). */
+  suspectedChange?: SuspectedChange;
 }
 
 export interface Machine {
@@ -83,6 +86,8 @@ export interface Machine {
   closed: IncidentDraft[];
   /** Notes naming an incident this machine does not hold (resolved before its memory window). */
   detached: TimelineEntry[];
+  /** The service's last change (image or configuration), for the next failure to name. */
+  lastChange?: ChangeMemo;
 }
 
 export function newMachine(service: string, host: string): Machine {
@@ -197,6 +202,7 @@ export function toIncident(d: IncidentDraft): Incident {
     ...(d.resolvedAtMs === undefined ? {} : { resolvedAt: toIso(d.resolvedAtMs) }),
     lastEventAt: toIso(d.lastEventAtMs),
     sources: [...d.sources],
+    ...(d.suspectedChange === undefined ? {} : { suspectedChange: d.suspectedChange }),
   };
 }
 

@@ -1,4 +1,5 @@
 // One signal through one service's machine, in event-time order: the fold every derivation uses.
+import { changeStep } from './change-step.ts';
 import { consumeRequests, containerStep } from './container-step.ts';
 import { KIND, actorOf, attrString, containerOf } from './kinds.ts';
 import { advance, close, evaluateRecovery, failure } from './lifecycle.ts';
@@ -15,7 +16,8 @@ export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   advance(m, t, o);
   m.requests = m.requests.filter((r) => t - r.atMs <= o.restartWindowMs);
   const container = containerOf(signal);
-  if (signal.kind.startsWith('container.') && container !== undefined) containerStep(m, signal, container, t, o);
+  if (signal.kind === KIND.change) changeStep(m, signal, t);
+  else if (signal.kind.startsWith('container.') && container !== undefined) containerStep(m, signal, container, t, o);
   else if (signal.kind === KIND.alertFiring || signal.kind === KIND.alertResolved) alertStep(m, signal, t, o);
   else if (signal.kind === KIND.serviceDown || signal.kind === KIND.serviceUp) prometheusStep(m, signal, t, o);
   else if (signal.kind.startsWith('notification.')) notificationStep(m, signal, t);

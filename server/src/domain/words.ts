@@ -207,3 +207,30 @@ export function swarmMessage(service: string, signal: Signal): string {
     default: return `Swarm: ${signal.kind.replace(/^swarm\./, '').replaceAll('_', ' ')}`;
   }
 }
+
+function imageText(signal: Signal): string {
+  const from = attrString(signal, 'oldImage') ?? '?';
+  const to = attrString(signal, 'newImage') ?? '?';
+  if (from !== to) return `${from} → ${to}`;
+  const ids = (id: string | undefined) => (id === undefined ? '?' : id.replace(/^sha256:/, '').slice(0, 12));
+  const oldId = attrString(signal, 'oldImageId');
+  const newId = attrString(signal, 'newImageId');
+  return oldId !== newId ? `${to} (image ${ids(oldId)} → ${ids(newId)})` : to;
+}
+
+function changedText(signal: Signal): string {
+  const changed = signal.attributes['changed'];
+  const names = Array.isArray(changed) ? changed.filter((c): c is string => typeof c === 'string' && c !== 'image' && c !== 'image id') : [];
+  return names.length === 0 ? '' : `; also changed: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ` and ${names.length - 6} more` : ''}`;
+}
+
+/** A change of the service: `backend changed: app:v1 → app:v2 (by alice); also changed: env FOO`. */
+export function changeMessage(service: string, signal: Signal): string {
+  const by = attrString(signal, 'changedBy');
+  return `${service} changed: ${imageText(signal)}${by === undefined ? '' : ` (by ${by})`}${changedText(signal)}`;
+}
+
+/** `suspected change: backend app:v1 → app:v2, 4 min before`. */
+export function suspectedChangeMessage(service: string, change: Signal, beforeMs: number): string {
+  return `suspected change: ${service} ${imageText(change)}, ${formatDuration(beforeMs)} before`;
+}

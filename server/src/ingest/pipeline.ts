@@ -128,7 +128,9 @@ export class IngestPipeline implements SignalSink {
     const active = await this.activeIncidents();
     const nowMs = this.now().getTime();
     const earliestOpen = Math.min(nowMs, ...active.map((i) => Date.parse(i.openedAt)));
-    const since = new Date(Math.min(earliestOpen - this.options.crashLoopWindowMs, nowMs - this.options.retainMs)).toISOString();
+    // Far enough back for the crash-loop count and for the change a failure may name as suspected.
+    const before = Math.max(this.options.crashLoopWindowMs, this.options.changeWindowMs);
+    const since = new Date(Math.min(earliestOpen - before, nowMs - Math.max(this.options.retainMs, this.options.changeWindowMs))).toISOString();
     // Signals a crash left stored but not applied reach their timelines however old they are.
     const unapplied = await this.store.signals.unapplied();
     const signals = await this.signalsSince(since);
