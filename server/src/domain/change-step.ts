@@ -3,18 +3,12 @@
 import type { SuspectedChange } from '../contract/index.ts';
 import { KIND, attrString } from './kinds.ts';
 import { addEntry, touch } from './machine.ts';
-import type { IncidentDraft, Machine } from './machine.ts';
+import type { ChangeMemo, IncidentDraft, Machine } from './machine.ts';
 import type { EngineOptions } from './options.ts';
 import type { Signal } from './signal.ts';
 import { toIso } from './time.ts';
 import { changeMessage, suspectedChangeMessage } from './words.ts';
 
-/** What the machine remembers of the service's last change. */
-export interface ChangeMemo {
-  atMs: number;
-  change: Omit<SuspectedChange, 'beforeMs'>;
-  signal: Signal;
-}
 
 function memoOf(signal: Signal, t: number): ChangeMemo {
   const changed = signal.attributes['changed'];
@@ -40,6 +34,11 @@ function memoOf(signal: Signal, t: number): ChangeMemo {
 export function changeStep(m: Machine, signal: Signal, t: number): void {
   // A change replayed out of order is folded in order, so the newest by event time wins.
   if (m.lastChange === undefined || m.lastChange.atMs <= t) m.lastChange = memoOf(signal, t);
+  // The container the new one replaced is no part of the service any more, removed yet or not
+  // (Compose renames it and removes it after starting the new one): it no longer holds recovery up.
+  const replaced = attrString(signal, 'oldContainerId');
+  const old = replaced === undefined ? undefined : m.containers[replaced];
+  if (replaced !== undefined && old !== undefined && !old.running) m.containers[replaced] = { ...old, retired: true };
   if (m.active === null) return;
   touch(m.active, signal);
   addEntry(m, m.active.id, {

@@ -1,6 +1,5 @@
 // The engine's working state for one (service, host): plain data, so it can be cloned and replayed.
 import type { Incident, IncidentStatus, Severity, SuspectedChange, TimelineEntry, EntrySource } from '../contract/index.ts';
-import type { ChangeMemo } from './change-step.ts';
 import { stableHash } from './ids.ts';
 import type { Signal } from './signal.ts';
 import { toIso, toMs } from './time.ts';
@@ -13,6 +12,13 @@ export interface ContainerState {
   hasHealthcheck: boolean;
   /** A Swarm task's container that Swarm replaced with a new task: it never runs again and no longer counts. */
   retired?: boolean;
+}
+
+/** What the machine remembers of the service's last change (change-step.ts). */
+export interface ChangeMemo {
+  atMs: number;
+  change: Omit<SuspectedChange, 'beforeMs'>;
+  signal: Signal;
 }
 
 /** A restart someone asked for: the die it causes is not a failure. */
