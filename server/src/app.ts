@@ -20,6 +20,10 @@ import { ActionLedger } from './actions/ledger.ts';
 import { Maintenance } from './actions/maintenance.ts';
 import { createDockerActions, supervisorPolicy } from './actions/index.ts';
 import { containerRoutes } from './http/routes/containers.ts';
+import { changeRoutes } from './http/routes/changes.ts';
+import { RollbackAction } from './actions/rollback.ts';
+import { ChangeActions } from './services/change-actions.ts';
+import { ChangeQueries } from './services/changes.ts';
 import { swarmRoutes } from './http/routes/swarm.ts';
 import { SwarmActions } from './services/swarm-actions.ts';
 import { prometheusApi } from './sources/prometheus/client.ts';
@@ -272,6 +276,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
   api.use(swarmRoutes(new SwarmActions({ docker, sink: pipeline, audit })));
+  const changeQueries = new ChangeQueries({ store: deps.store });
+  const rollbacks = new RollbackAction({ sink: pipeline, audit, ledger, docker, logger: log, fence: cluster.fence });
+  api.use(changeRoutes({ queries: changeQueries, actions: new ChangeActions({ queries: changeQueries, rollbacks }) }));
   api.use(postmortemRoutes(new Postmortems({
     store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
   })));

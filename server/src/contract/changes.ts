@@ -47,11 +47,17 @@ export interface SuspectedChange {
   beforeMs: number;
 }
 
-/** `POST /api/changes/:id/rollback` (202): the new container, running the previous image. */
+/**
+ * `POST /api/changes/:id/rollback` (202): the roll back is on record and under way on this container;
+ * its outcome (`action.rollback_result`) goes on the timeline and in the audit log.
+ */
 export interface RollbackResult {
   actionId: string;
   host: string;
+  /** The container being replaced (the one the change made). */
   containerId: string;
   containerName: string;
-  image: string;
+  fromImage: string;
+  /** The previous image: its tag when the tag still names it, else its id. */
+  toImage: string;
 }

@@ -41,6 +41,10 @@ export const KIND = {
   resolve: 'user.resolve',
   restartRequested: 'user.restart_requested',
   restartResult: 'action.restart_result',
+  /** A person's roll back of a change (actions/rollback.ts): the previous image, same configuration. */
+  rollbackRequested: 'user.rollback_requested',
+  /** How the roll back went: ok, error, newContainerId, image, durationMs. */
+  rollbackResult: 'action.rollback_result',
   /** A person's `docker service update --force` through Vigil (actions/force-update.ts): ok, error, forceUpdate. */
   swarmForceUpdate: 'action.swarm_force_update',
   // The supervisor (commands.ts builds these)

@@ -71,10 +71,10 @@ function commandTarget(m: Machine, signal: Signal): IncidentDraft | null {
 function commandStep(m: Machine, signal: Signal, t: number): void {
   const actor = actorOf(signal);
   const container = containerOf(signal);
-  if (signal.kind === KIND.restartRequested && container !== undefined) {
+  if ((signal.kind === KIND.restartRequested || signal.kind === KIND.rollbackRequested) && container !== undefined) {
     m.requests = [...m.requests, { container, atMs: t, by: actor ?? 'someone' }];
   }
-  if (signal.kind === KIND.restartResult && container !== undefined) consumeRequests(m, container, t);
+  if ((signal.kind === KIND.restartResult || signal.kind === KIND.rollbackResult) && container !== undefined) consumeRequests(m, container, t);
   const target = commandTarget(m, signal);
   const message = commandMessage(m.service, signal);
   const person = actor === undefined || actor === 'supervisor' ? undefined : actor;

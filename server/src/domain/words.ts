@@ -113,6 +113,15 @@ export function commandMessage(service: string, signal: Signal): string {
       }
       return `restart of ${service} failed (${by}): ${attrString(signal, 'error') ?? 'unknown error'}`;
     }
+    case KIND.rollbackRequested:
+      return `roll back of ${service} requested by ${actor}: ${attrString(signal, 'fromImage') ?? '?'} → ${attrString(signal, 'toImage') ?? '?'}`;
+    case KIND.rollbackResult: {
+      const took = attrNumber(signal, 'durationMs');
+      if (signal.attributes['ok'] === true) {
+        return `${service} rolled back to ${attrString(signal, 'toImage') ?? 'the previous image'} (requested by ${actor}${took === undefined ? '' : `, took ${formatDuration(took)}`})`;
+      }
+      return `roll back of ${service} failed (requested by ${actor}): ${attrString(signal, 'error') ?? 'unknown error'}`;
+    }
     case KIND.swarmForceUpdate: {
       if (signal.attributes['ok'] === true) {
         return `${actor} forced an update of Swarm service ${service}: Swarm replaces every task (ForceUpdate ${attrString(signal, 'forceUpdate') ?? '?'})`;
