@@ -38,7 +38,9 @@ describeWith(ready, 'a change in a browser', ({ executablePath, endpoint }) => {
   let incidentId = '';
   const containers = new Set<string>();
   // The charts' metrics query while Vigil has not yet noticed that no Prometheus answers (the panel says so).
-  const ignore = (msg: ConsoleMessage): boolean => msg.text().includes('status of 503') && /\/api\/metrics\/query_range\?/.test(msg.location().url);
+  // and the 409 of a Compose service's roll back (the page shows the command instead).
+  const ignore = (msg: ConsoleMessage): boolean => (msg.text().includes('status of 503') && /\/api\/metrics\/query_range\?/.test(msg.location().url))
+    || (msg.text().includes('status of 409') && /\/api\/changes\/[^/]+\/rollback$/.test(msg.location().url));
 
   async function build(tag: string, env: string[]): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-chg-'));
@@ -52,8 +54,8 @@ describeWith(ready, 'a change in a browser', ({ executablePath, endpoint }) => {
     }
   }
 
-  async function run(image: string): Promise<string> {
-    const id = await docker(['run', '-d', '--name', NAME, '--network', 'none', '--label', 'vigil.test=1', '--label', `vigil.service=${SERVICE}`, '--label', 'vigil.changed-by=e2e-deploy', image]);
+  async function run(image: string, name = NAME, labels: Record<string, string> = { 'vigil.service': SERVICE, 'vigil.changed-by': 'e2e-deploy' }): Promise<string> {
+    const id = await docker(['run', '-d', '--name', name, '--network', 'none', '--label', 'vigil.test=1', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), image]);
     trackContainer(id);
     containers.add(id);
     return id;
@@ -69,29 +71,35 @@ describeWith(ready, 'a change in a browser', ({ executablePath, endpoint }) => {
     }
   }
 
+  let admin: Client;
+
+  /** v1, then (as a deploy does) v2 in its place; resolves with the incident that names the change. */
+  async function deploy(name: string, service: string, labels: Record<string, string>): Promise<string> {
+    await run(`${REPO}:v1`, name, labels);
+    await poll('v1 in the inventory', 15_000, async () => {
+      const list = (await admin.request('GET', '/api/containers')).body as Array<{ name: string; state: string }>;
+      return list.some((c) => c.name === name && c.state === 'running') ? true : undefined;
+    });
+    // The change tracker compares each container once it has inspected it: give it v1 before v2 comes.
+    await new Promise((r) => setTimeout(r, 500));
+    const old = await docker(['inspect', '--format', '{{.Id}}', name]);
+    await docker(['stop', '-t', '2', old]);
+    await docker(['rename', old, `${name}-old`]);
+    await run(`${REPO}:v2`, name, labels);
+    await removeContainer(old);
+    return poll('an incident naming the change', 30_000, async () => {
+      const list = (await admin.request('GET', `/api/incidents?status=all&service=${service}`)).body.items as Array<{ id: string; suspectedChange?: unknown }>;
+      return list.find((i) => i.suspectedChange !== undefined)?.id;
+    });
+  }
+
   beforeAll(async () => {
     await build(`${REPO}:v1`, ['APP_VERSION=v1']);
     await build(`${REPO}:v2`, ['APP_VERSION=v2', 'CRASH_AFTER_MS=1500']);
     vigil = await startVigil({ name: 'changes', env: { DOCKER_HOSTS: endpoint, QUIET_PERIOD_SECONDS: '600' } });
-    const admin = new Client(vigil.baseUrl);
+    admin = new Client(vigil.baseUrl);
     await admin.login('admin', vigil.adminPassword);
-    await run(`${REPO}:v1`);
-    await poll('v1 in the inventory', 15_000, async () => {
-      const list = (await admin.request('GET', '/api/containers')).body as Array<{ name: string; state: string }>;
-      return list.some((c) => c.name === NAME && c.state === 'running') ? true : undefined;
-    });
-    // The change tracker compares each container once it has inspected it: give it v1 before v2 comes.
-    await poll('v1 compared', 10_000, async () => ((await admin.request('GET', `/api/changes?service=${SERVICE}`)).status === 200 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 500));
-    const old = await docker(['inspect', '--format', '{{.Id}}', NAME]);
-    await docker(['stop', '-t', '2', old]);
-    await docker(['rename', old, `${NAME}-old`]);
-    await run(`${REPO}:v2`);
-    await removeContainer(old);
-    incidentId = await poll('an incident naming the change', 30_000, async () => {
-      const list = (await admin.request('GET', `/api/incidents?status=all&service=${SERVICE}`)).body.items as Array<{ id: string; suspectedChange?: unknown }>;
-      return list.find((i) => i.suspectedChange !== undefined)?.id;
-    });
+    incidentId = await deploy(NAME, SERVICE, { 'vigil.service': SERVICE, 'vigil.changed-by': 'e2e-deploy' });
     browser = await openBrowser(executablePath, { signIn: { vigil }, ignoreConsole: ignore });
     page = browser.page;
   }, 400_000);
@@ -101,6 +109,7 @@ describeWith(ready, 'a change in a browser', ({ executablePath, endpoint }) => {
     await vigil?.stop();
     for (const id of containers) await removeContainer(id);
     await removeContainer(NAME);
+    await removeContainer(`${NAME}-web`);
     await removeImage(`${REPO}:v1`);
     await removeImage(`${REPO}:v2`);
   });
@@ -144,5 +153,19 @@ describeWith(ready, 'a change in a browser', ({ executablePath, endpoint }) => {
     expect(await rolled.first().textContent()).toContain(`${SERVICE} rolled back to ${REPO}:v1`);
     expect(await docker(['inspect', '--format', '{{.Config.Image}} {{.State.Running}}', NAME])).toBe(`${REPO}:v1 true`);
     await screenshot(page, 'change-rolled-back.png');
+  });
+
+  it('a Compose service\'s roll back is refused with the command to run, and a copy button', async () => {
+    const service = `e2e-web-${suffix}`;
+    const id = await deploy(`${NAME}-web`, service, { 'com.docker.compose.project': 'vigile2e', 'com.docker.compose.service': service });
+    await page.goto(`${vigil.baseUrl}/incidents/${encodeURIComponent(id)}`);
+    await page.getByTestId('rollback-button').click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
+    const outcome = page.getByTestId('rollback-outcome');
+    await outcome.waitFor();
+    expect(await outcome.getAttribute('data-kind')).toBe('refused');
+    expect(await page.getByTestId('rollback-command').textContent()).toMatch(new RegExp(`^docker tag sha256:[0-9a-f]{64} ${REPO}:v2 && docker-compose -p vigile2e up -d --no-deps ${service}$`));
+    expect(await page.getByTestId('copy-command').isVisible()).toBe(true);
+    await screenshot(page, 'change-compose-refused.png');
   });
 });
