@@ -8,7 +8,7 @@ import type { Signal } from '../../domain/signal.ts';
 import type { Logger } from '../../logger.ts';
 import type { CursorRepository } from '../../store/types.ts';
 import { describeError } from './api.ts';
-import { changeSignal, isNewer, serviceOfInspect, snapshotOf, type ConfigSnapshot } from './changes.ts';
+import { changeSignal, deploysService, isNewer, serviceOfInspect, snapshotOf, type ConfigSnapshot } from './changes.ts';
 
 const RECORD_SOURCE = 'docker.service-config';
 const IMAGE_TIMEOUT_MS = 5_000;
@@ -44,7 +44,7 @@ export class ChangeTracker {
 
   /** One inspect of a container on `host`: compared (in turn per service) with its service's last known configuration. */
   observe(host: string, info: Docker.ContainerInspectInfo, docker: Docker): Promise<void> {
-    if (info.Config === undefined || typeof info.Image !== 'string') return Promise.resolve();
+    if (info.Config === undefined || typeof info.Image !== 'string' || !deploysService(info)) return Promise.resolve();
     const service = serviceOfInspect(info);
     const key = JSON.stringify([host, service]);
     const run = (this.chains.get(key) ?? Promise.resolve())

@@ -12,7 +12,13 @@ import { isoOf, serviceOf } from './containers.ts';
 export const CHANGED_BY_LABEL = 'vigil.changed-by';
 const CONFIG_HASH_LABEL = 'com.docker.compose.config-hash';
 /** Labels that differ between two containers of one unchanged service, or that the image brings (the image change says it). */
-const VOLATILE_LABELS = [/^com\.docker\.compose\.(container-number|oneoff|config-hash|version)$/, /^org\.opencontainers\.image\./, /^vigil\.changed-by$/];
+const VOLATILE_LABELS = [
+  /^com\.docker\.compose\.(container-number|oneoff|config-hash|version|replace)$/,
+  // A Swarm task's own: every new task has its own id and name, the service's definition is the same.
+  /^com\.docker\.swarm\.(task|task\..*|node\.id)$/,
+  /^org\.opencontainers\.image\./,
+  /^vigil\.changed-by$/,
+];
 const MAX_CHANGED = 20;
 
 /**
@@ -157,6 +163,15 @@ export function changeSignal(ctx: ChangeContext, before: ConfigSnapshot, after: 
     attributes,
     raw: null,
   };
+}
+
+/**
+ * Whether a container stands for its service's deployed configuration: not a one-off of it
+ * (`docker-compose run`), which runs another command on purpose and replaces nothing.
+ */
+export function deploysService(info: Docker.ContainerInspectInfo): boolean {
+  const oneoff = info.Config?.Labels?.['com.docker.compose.oneoff'];
+  return oneoff === undefined || oneoff.toLowerCase() !== 'true';
 }
 
 /** The service a container's inspect belongs to, as the rest of the Docker source names it. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, test } from 'vitest';
 import { KIND } from '../../../src/domain/kinds.ts';
-import { changeSignal, differences, isNewer, snapshotOf } from '../../../src/sources/docker/changes.ts';
+import { changeSignal, deploysService, differences, isNewer, snapshotOf } from '../../../src/sources/docker/changes.ts';
 
 const fixtures = path.join(import.meta.dirname, '../../fixtures/docker');
 const inspect = (name: string) => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8')) as Docker.ContainerInspectInfo;
@@ -72,6 +72,20 @@ describe('what counts as a change', () => {
     const replica = later(v1, (c) => { c.Name = '/vigil-chgfx-v1-2'; c.Config.Labels = { ...c.Config.Labels, 'com.docker.compose.container-number': '2' }; });
     expect(differences(snapshotOf(v1), snapshotOf(replica))).toEqual([]);
     expect(changeSignal(ctx(replica), snapshotOf(v1), snapshotOf(replica))).toBeNull();
+  });
+
+  test('a new Swarm task of the same service definition is none; a Compose one-off does not deploy its service', () => {
+    const task = (id: string, created: string) => later(v1, (c) => {
+      c.Id = id;
+      c.Created = created;
+      c.Config.Labels = { ...c.Config.Labels, 'com.docker.swarm.task': '', 'com.docker.swarm.task.id': id.slice(0, 25), 'com.docker.swarm.task.name': `web.1.${id.slice(0, 25)}`, 'com.docker.swarm.node.id': 'n1', 'com.docker.swarm.service.name': 'web' };
+    });
+    const first = task('a'.repeat(64), '2026-12-06T03:00:00Z');
+    const second = task('b'.repeat(64), '2026-12-06T03:01:00Z');
+    expect(differences(snapshotOf(first), snapshotOf(second))).toEqual([]);
+    const oneoff = later(v1, (c) => { c.Config.Labels = { ...c.Config.Labels, 'com.docker.compose.oneoff': 'True' }; c.Config.Cmd = ['node', 'migrate.js']; });
+    expect(deploysService(oneoff)).toBe(false);
+    expect(deploysService(v1)).toBe(true);
   });
 
   test('the same tag on another image id is one', () => {
