@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, test } from 'vitest';
+import { incidentAnalytics } from '../../../src/domain/analytics.ts';
 import { Engine, project } from '../../../src/domain/engine.ts';
+import { draftPostmortem } from '../../../src/domain/postmortem/draft.ts';
 import { KIND } from '../../../src/domain/kinds.ts';
 import type { Signal } from '../../../src/domain/signal.ts';
 import { changeSignal, snapshotOf } from '../../../src/sources/docker/changes.ts';
@@ -102,6 +104,16 @@ describe('a change', () => {
     const other = { ...change(), id: 'chg_other', service: 'billing' };
     const { incidents } = run([other, v2Crash(60_000)], plus(other.at, 5 * 60_000));
     expect(incidents[0]?.suspectedChange).toBeUndefined();
+  });
+
+  test('the post-mortem draft names it, and lists it on its timeline', () => {
+    const signals = [...recreate(), change(), v2Crash(4 * 60_000)];
+    const now = plus(change().at, 5 * 60_000);
+    const { incidents, timelines } = run(signals, now);
+    const incident = { ...incidents[1]!, timeline: timelines[incidents[1]?.id ?? ''] ?? [] };
+    const { markdown } = draftPostmortem({ incident, analytics: incidentAnalytics(incident, now), findings: null });
+    expect(markdown).toContain('- Suspected change: shop was changed by alice 4 min 0 s before it broke, vigil-chgfx-app:v1 → vigil-chgfx-app:v2 (also changed: env APP_VERSION, env NEW_FLAG, env SECRET_TOKEN).');
+    expect(markdown).toMatch(/\| suspected change: shop vigil-chgfx-app:v1 → vigil-chgfx-app:v2, 4 min before \|/);
   });
 
   test('its kind is container.change', () => {
