@@ -34,6 +34,17 @@ interface ChangeBody {
   oldImageId: string; newImageId: string; changed: string[]; changedBy?: string;
 }
 
+/** The last configuration Vigil stored for a service (embedded store), read from its file. */
+function storedConfig(dataDir: string, endpoint: string, service: string): string | undefined {
+  const db = new DatabaseSync(path.join(dataDir, 'vigil.db'), { readOnly: true });
+  try {
+    const row = db.prepare('SELECT value FROM source_cursors WHERE source = ? AND host = ?').get('docker.service-config', JSON.stringify([endpoint, service]));
+    return typeof row?.['value'] === 'string' ? row['value'] : undefined;
+  } finally {
+    db.close();
+  }
+}
+
 describeWith(daemon, 'changes on the real daemon', ({ endpoint }) => {
   const repo = uniqueName('chg-app');
   const v1 = `${repo}:v1`;
@@ -214,15 +225,7 @@ describeWith(daemon, 'changes on the real daemon', ({ endpoint }) => {
     }, 100);
     const dataDir = v.vigil.dataDir;
     // v1's configuration is in the store (the tracker writes it once it has compared it) before Vigil goes down.
-    await until('v1\'s configuration stored', 10_000, () => {
-      const db = new DatabaseSync(path.join(dataDir, 'vigil.db'), { readOnly: true });
-      try {
-        const row = db.prepare('SELECT value FROM source_cursors WHERE source = ? AND host = ?').get('docker.service-config', JSON.stringify([endpoint, service]));
-        return typeof row?.['value'] === 'string' && row['value'].includes(v1) ? true : undefined;
-      } finally {
-        db.close();
-      }
-    }, 100);
+    await until('v1\'s configuration stored', 10_000, () => storedConfig(dataDir, endpoint, service)?.includes(v1) === true ? true : undefined, 100);
     await v.vigil.app.close();
     v.socket.close();
     const v2Id = await recreate(name, v1, labels, { MODE: 'fast' });
@@ -233,5 +236,33 @@ describeWith(daemon, 'changes on the real daemon', ({ endpoint }) => {
       return list.length > 0 ? list : undefined;
     }, 100);
     expect(change).toMatchObject({ containerId: v2Id, changed: ['env MODE'] });
+  }, 60_000);
+
+  test('after a restart, a failure still names a change made before the engine\'s memory window', async () => {
+    const service = uniqueName('restored');
+    const name = `${repo}-${service}`;
+    const labels = { 'vigil.service': service };
+    // Created, never started: Vigil knows v1's configuration, and no death opens an incident.
+    const created = await docker(['create', '--name', name, '--network', 'none', '--label', 'vigil.test=1', '--label', `vigil.service=${service}`, v1]);
+    trackContainer(created);
+    containers.add(created);
+    const dataDir = v.vigil.dataDir;
+    await until('v1\'s configuration stored', 10_000, () => storedConfig(dataDir, endpoint, service)?.includes(created) === true ? true : undefined, 100);
+    await removeContainer(created);
+    const v2Id = await run(name, v1, labels, { MODE: 'new' });
+    const [change] = await until('the change listed', 20_000, async () => {
+      const list = await changesOf(v.admin, service);
+      return list.length > 0 ? list : undefined;
+    }, 100);
+    // Restarted with an engine that remembers 1 ms of signals: only the changes read back on restore can name it.
+    await v.vigil.app.close();
+    v.socket.close();
+    v = await startDockerVigil([endpoint], { DATA_DIR: dataDir }, { retainMs: 1, crashLoopWindowMs: 1 });
+    await docker(['kill', v2Id]);
+    const incident = await until('the incident naming the change', 20_000, async () => {
+      const [i] = await incidentsOf(v.admin, service);
+      return (i as (IncidentBody & { suspectedChange?: { signalId: string } }) | undefined)?.suspectedChange !== undefined ? i : undefined;
+    }, 100) as IncidentBody & { suspectedChange: { signalId: string } };
+    expect(incident.suspectedChange.signalId).toBe(change?.id);
   }, 60_000);
 });
