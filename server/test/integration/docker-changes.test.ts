@@ -176,6 +176,14 @@ describeWith(daemon, 'changes on the real daemon', ({ endpoint }) => {
       return list.length >= 2 ? list[0] : undefined;
     }, 100);
     expect(back).toMatchObject({ oldImage: v2, newImage: v1, changedBy: 'rhea (roll back through Vigil)' });
+    // Paged newest first with a cursor this list handed out; a made-up one is refused.
+    const first = await viewer.request('GET', `/api/changes?service=${encodeURIComponent(service)}&limit=1`);
+    expect(first.body.items.map((c: ChangeBody) => c.id)).toEqual([back?.id]);
+    const second = await viewer.request('GET', `/api/changes?service=${encodeURIComponent(service)}&limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.body.items.map((c: ChangeBody) => c.id)).toEqual([change?.id]);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await viewer.request('GET', `/api/changes?service=${encodeURIComponent(service)}&cursor=${encodeURIComponent(first.body.nextCursor)}x`)).status).toBe(400);
+    expect((await viewer.request('GET', '/api/changes?from=yesterday')).body.error.code).toBe('invalid_query');
     // The stop of v2's container for the roll back was asked for: no second death counted as a failure.
     const audit = (await v.admin.request('GET', '/api/audit?limit=20')).body as { items?: Array<{ action: string; actor: string }> } | Array<{ action: string; actor: string }>;
     const records = Array.isArray(audit) ? audit : audit.items ?? [];
