@@ -74,7 +74,7 @@ export function rollbackCreateOptions(
     Image: image,
     Env: (config.Env ?? []).filter((e) => !imageEnv.has(e)),
     Labels: { ...labels, ...extraLabels },
-    HostConfig: current.HostConfig,
+    HostConfig: { ...current.HostConfig, ...anonymousVolumes(current) },
   };
   if (!same(config.Cmd, fromImage.Cmd)) options.Cmd = config.Cmd;
   if (!same(config.Entrypoint, fromImage.Entrypoint)) options.Entrypoint = config.Entrypoint as string[] | undefined;
@@ -91,6 +91,22 @@ export function rollbackCreateOptions(
   const endpoint = primary === undefined ? undefined : networkEndpoint(current, primary);
   if (primary !== undefined && endpoint !== undefined) options.NetworkingConfig = { EndpointsConfig: { [primary]: endpoint } };
   return options;
+}
+
+/**
+ * The anonymous volumes the current container has (an image's VOLUME, `-v /data`): mounted again in
+ * the new one, as Compose does on a recreate, so its data carries over instead of starting empty.
+ */
+export function anonymousVolumes(current: Docker.ContainerInspectInfo): { Mounts?: Docker.MountSettings[] } {
+  const host = current.HostConfig ?? {};
+  const named = new Set<string>([
+    ...(host.Binds ?? []).map((b) => b.split(':')[1] ?? ''),
+    ...(host.Mounts ?? []).map((m) => m.Target),
+  ]);
+  const carried = (current.Mounts ?? [])
+    .filter((m) => m.Type === 'volume' && m.Name !== undefined && m.Name !== '' && !named.has(m.Destination))
+    .map((m): Docker.MountSettings => ({ Type: 'volume', Source: m.Name as string, Target: m.Destination, ReadOnly: m.RW === false }));
+  return carried.length === 0 ? {} : { Mounts: [...(host.Mounts ?? []), ...carried] };
 }
 
 /** The endpoint settings to connect the new container with on `network`: aliases (not the old id's), fixed addresses, links. */
