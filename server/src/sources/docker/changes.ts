@@ -20,6 +20,10 @@ const VOLATILE_LABELS = [
   /^vigil\.changed-by$/,
 ];
 const MAX_CHANGED = 20;
+/** Per list kept in a snapshot (env, labels, ports, volumes): what a real container has, many times over. */
+const MAX_ITEMS = 500;
+/** Per label value kept: long values (certificates, JSON) are kept as a hash. */
+const MAX_LABEL_CHARS = 200;
 
 /**
  * A container's deployable configuration. Env values are never kept, only a hash of each (env may
@@ -58,7 +62,7 @@ function list(value: unknown): string[] {
 export function snapshotOf(info: Docker.ContainerInspectInfo, digests?: string[]): ConfigSnapshot {
   const labels = info.Config?.Labels ?? {};
   const env: Record<string, string> = {};
-  for (const entry of info.Config?.Env ?? []) {
+  for (const entry of (info.Config?.Env ?? []).slice(0, MAX_ITEMS)) {
     const at = entry.indexOf('=');
     const name = at < 0 ? entry : entry.slice(0, at);
     env[name] = short(at < 0 ? '' : entry.slice(at + 1));
@@ -66,10 +70,12 @@ export function snapshotOf(info: Docker.ContainerInspectInfo, digests?: string[]
   const bindings = info.HostConfig?.PortBindings ?? {};
   const ports = Object.entries(bindings as Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>)
     .flatMap(([port, list]) => (list && list.length > 0 ? list.map((b) => `${b.HostIp ?? ''}:${b.HostPort ?? ''}->${port}`) : [port]))
-    .sort();
-  const volumes = (info.Mounts ?? []).map((m) => `${m.Name ?? m.Source}:${m.Destination}${m.RW === false ? ':ro' : ''}`).sort();
+    .sort().slice(0, MAX_ITEMS);
+  const volumes = (info.Mounts ?? []).slice(0, MAX_ITEMS).map((m) => `${m.Name ?? m.Source}:${m.Destination}${m.RW === false ? ':ro' : ''}`).sort();
   const kept: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (!VOLATILE_LABELS.some((r) => r.test(k))) kept[k] = v;
+  for (const [k, v] of Object.entries(labels).slice(0, MAX_ITEMS)) {
+    if (!VOLATILE_LABELS.some((r) => r.test(k))) kept[k] = v.length > MAX_LABEL_CHARS ? `sha256:${short(v)}` : v;
+  }
   return {
     containerId: info.Id,
     name: info.Name.replace(/^\//, ''),
@@ -78,8 +84,8 @@ export function snapshotOf(info: Docker.ContainerInspectInfo, digests?: string[]
     imageId: info.Image,
     ...(digests && digests.length > 0 ? { digests: [...digests].sort() } : {}),
     env,
-    cmd: list(info.Config?.Cmd),
-    entrypoint: list(info.Config?.Entrypoint),
+    cmd: list(info.Config?.Cmd).slice(0, MAX_ITEMS),
+    entrypoint: list(info.Config?.Entrypoint).slice(0, MAX_ITEMS),
     ports,
     volumes,
     labels: kept,
