@@ -100,6 +100,22 @@ describe('a change', () => {
     expect(restored.decisions.filter((d) => (d.type === 'incident:upsert' && d.incident.id === id) || (d.type === 'timeline:append' && d.entry.incidentId === id))).toEqual([]);
   });
 
+  test('arriving out of order (a change stored after the crash it came before) still names it', () => {
+    const signals = [...recreate(), change(), v2Crash(4 * 60_000)];
+    const now = plus(change().at, 5 * 60_000);
+    const engine = new Engine(ENGINE_OPTIONS);
+    // The crash first, the change last: the engine folds the service again in event order.
+    const late = [...signals].reverse();
+    const decisions = late.flatMap((s) => engine.apply([s]));
+    decisions.push(...engine.tick(now));
+    const latest = new Map<string, unknown>();
+    for (const d of decisions) if (d.type === 'incident:upsert') latest.set(d.incident.id, d.incident);
+    for (const d of decisions) if (d.type === 'incident:remove') latest.delete(d.incidentId);
+    const byOpening = (list: Array<{ openedAt: string }>) => [...list].sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+    expect(byOpening([...latest.values()] as Array<{ openedAt: string }>)).toEqual(run(signals, now).incidents);
+    expect(run(signals, now).incidents[1]?.suspectedChange?.signalId).toBe(change().id);
+  });
+
   test('a change of another service is not suspected', () => {
     const other = { ...change(), id: 'chg_other', service: 'billing' };
     const { incidents } = run([other, v2Crash(60_000)], plus(other.at, 5 * 60_000));
