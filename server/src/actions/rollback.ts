@@ -49,11 +49,11 @@ export class RollbackAction {
   async request(change: Change, actor: string, ip?: string): Promise<{ actionId: string; container: ContainerRef; toImage: string; done: Promise<RollbackOutcome> }> {
     const host = this.deps.docker.host(change.host);
     if (host === undefined || !host.connected) throw new ApiFailure(503, 'docker_unavailable', `Docker host ${change.host} is not connected right now; nothing was changed. See /readyz.`);
-    const current = await host.docker.getContainer(change.containerId).inspect().catch((err: unknown) => {
+    const current = await host.docker.getContainer(change.containerId).inspect({ abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS) }).catch((err: unknown) => {
       if (statusCode(err) === 404) {
         throw new ApiFailure(409, 'container_gone', `The container this change made (${change.containerName ?? change.containerId.slice(0, 12)}) is no longer on ${change.host}, so there is nothing to roll back; nothing was changed.`);
       }
-      throw err;
+      throw dockerFailed(change.host, err);
     });
     const plan = rollbackPlan(change, current.Config?.Labels ?? {});
     if (plan.kind !== 'plain') {
@@ -64,7 +64,7 @@ export class RollbackAction {
       if (statusCode(err) === 404) {
         throw new ApiFailure(409, 'image_gone', `The previous image ${change.oldImage ?? ''} (${change.oldImageId?.replace(/^sha256:/, '').slice(0, 12)}) is no longer on ${change.host} (removed or pruned); pull or build it there again, then roll back. Nothing was changed.`);
       }
-      throw err;
+      throw dockerFailed(change.host, err);
     });
     // The tag, when it still names the previous image (the container then reads as it did); else the id.
     const byTag = change.oldImage === undefined ? undefined : await host.docker.getImage(change.oldImage).inspect().catch(() => undefined);
@@ -153,6 +153,11 @@ export class RollbackAction {
     await old.remove({ force: true }).catch((err: unknown) => this.log.warn({ container: aside, err: describeError(err) }, 'the replaced container could not be removed; it is left stopped'));
     return created.id;
   }
+}
+
+/** Docker answered something else than the refusals above: said as a 502 that changed nothing. */
+function dockerFailed(host: string, err: unknown): ApiFailure {
+  return new ApiFailure(502, 'docker_error', `Docker on ${host} did not answer as expected (${describeError(err)}); nothing was changed. Try again, or see /readyz.`);
 }
 
 function target(c: ContainerRef): string {
