@@ -137,8 +137,13 @@ export class IngestPipeline implements SignalSink {
     const unapplied = await this.store.signals.unapplied();
     // And the changes a failure from then on may name as suspected (a change alone makes no incident).
     const changesFrom = Math.min(earliestOpen, nowMs) - this.options.changeWindowMs;
+    // A nicety: a store that cannot answer it now does not hold the restore up (a failure then names no older change).
     const changes = changesFrom < sinceMs
       ? await this.store.signals.listKind({ kind: KIND.change, from: new Date(changesFrom).toISOString(), to: since, limit: RESTORE_CHANGES_MAX })
+        .catch((err: unknown) => {
+          this.log.warn({ err }, 'could not read back the changes before the restored window; failures now name no older change');
+          return [];
+        })
       : [];
     const signals = [...changes.reverse(), ...await this.signalsSince(since)];
     const result = Engine.restore(active, signals, this.options, this.now().toISOString(), unapplied);

@@ -60,13 +60,16 @@ export class MongoSignals implements SignalRepository {
   }
 
   async listKind(q: SignalKindQuery): Promise<Signal[]> {
-    const and: Array<Record<string, unknown>> = [{ kind: q.kind }];
-    if (q.service !== undefined) and.push({ service: q.service });
-    if (q.host !== undefined) and.push({ host: q.host });
-    if (q.from !== undefined) and.push({ at: { $gte: q.from } });
-    if (q.to !== undefined) and.push({ at: { $lte: q.to } });
-    if (q.before !== undefined) and.push(beyond<SignalDoc>('at', q.before.at, q.before.id, '$lt') as Record<string, unknown>);
-    const docs = await this.handle.collections.signals.find({ $and: and } as Filter<SignalDoc>).sort({ at: -1, _id: -1 }).limit(pageLimit(q.limit)).toArray();
+    // One plain filter (no $and unless paging): what FerretDB answers from the by_kind index too.
+    const filter: Record<string, unknown> = { kind: q.kind };
+    if (q.service !== undefined) filter['service'] = q.service;
+    if (q.host !== undefined) filter['host'] = q.host;
+    const at: Record<string, string> = {};
+    if (q.from !== undefined) at['$gte'] = q.from;
+    if (q.to !== undefined) at['$lte'] = q.to;
+    if (Object.keys(at).length > 0) filter['at'] = at;
+    const query = q.before === undefined ? filter : { $and: [filter, beyond<SignalDoc>('at', q.before.at, q.before.id, '$lt')] };
+    const docs = await this.handle.collections.signals.find(query as Filter<SignalDoc>).sort({ at: -1, _id: -1 }).limit(pageLimit(q.limit)).toArray();
     return docs.map(docToSignal);
   }
 
