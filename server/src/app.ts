@@ -20,6 +20,10 @@ import { ActionLedger } from './actions/ledger.ts';
 import { Maintenance } from './actions/maintenance.ts';
 import { createDockerActions, supervisorPolicy } from './actions/index.ts';
 import { containerRoutes } from './http/routes/containers.ts';
+import { changeRoutes } from './http/routes/changes.ts';
+import { RollbackAction } from './actions/rollback.ts';
+import { ChangeActions } from './services/change-actions.ts';
+import { ChangeQueries } from './services/changes.ts';
 import { swarmRoutes } from './http/routes/swarm.ts';
 import { SwarmActions } from './services/swarm-actions.ts';
 import { prometheusApi } from './sources/prometheus/client.ts';
@@ -125,7 +129,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const [onlyDockerHost] = config.dockerHosts.length === 1 ? config.dockerHosts : [];
   const pipeline = new IngestPipeline({
     store: deps.store, broadcast: realtime, logger: log, maxBacklog: config.ingestMaxBacklog, fence: cluster.fence,
-    options: { quietPeriodMs: config.quietPeriodMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
+    options: { quietPeriodMs: config.quietPeriodMs, changeWindowMs: config.changeWindowMs, ...(onlyDockerHost ? { defaultHost: onlyDockerHost.url } : {}), ...deps.engine },
   });
 
   // What every replica takes in (webhook, people's actions): into the pipeline on the leader, into
@@ -290,6 +294,9 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   }));
   api.use(containerRoutes(new ContainerActions({ docker, actions: dockerActions, sink: pipeline, audit })));
   api.use(swarmRoutes(new SwarmActions({ docker, sink: pipeline, audit })));
+  const changeQueries = new ChangeQueries({ store: deps.store });
+  const rollbacks = new RollbackAction({ sink: pipeline, audit, ledger, docker, logger: log, fence: cluster.fence });
+  api.use(changeRoutes({ queries: changeQueries, actions: new ChangeActions({ queries: changeQueries, rollbacks }) }));
   api.use(postmortemRoutes(new Postmortems({
     store: deps.store, audit, logger: log, findings: stackFindingsProvider({ docker, prometheus }),
   })));

@@ -37,6 +37,7 @@ const envSchema = z.object({
   SUPERVISOR_MAX_RESTARTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SUPERVISOR_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   QUIET_PERIOD_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  CHANGE_WINDOW_MINUTES: z.coerce.number().min(0).max(1_440).default(30),
   INGEST_MAX_BACKLOG: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   PROMETHEUS_POLL_SECONDS: z.coerce.number().max(300).default(5).refine((v) => v === 0 || v >= 1, { message: 'expected seconds between 1 and 300, or 0 to turn polling off' }),
   SMTP_URL: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
@@ -102,6 +103,8 @@ export interface Config {
   supervisor: { maxRestarts: number; windowMs: number };
   /** Recovered this long with no new failure → resolved. */
   quietPeriodMs: number;
+  /** A failure this soon after a change of its service names that change as the incident's suspected change. */
+  changeWindowMs: number;
   /** Signals waiting to be stored past which the Alertmanager webhook answers 503 ingest_busy. */
   ingestMaxBacklog: number;
   /** How often the Prometheus source polls alerts and target health; 0 = not at all. */
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     clientDist: path.resolve(cwd, e.CLIENT_DIST ?? defaultClientDist()),
     supervisor: { maxRestarts: e.SUPERVISOR_MAX_RESTARTS, windowMs: e.SUPERVISOR_WINDOW_SECONDS * 1_000 },
     quietPeriodMs: e.QUIET_PERIOD_SECONDS * 1000,
+    changeWindowMs: Math.round(e.CHANGE_WINDOW_MINUTES * 60_000),
     ingestMaxBacklog: e.INGEST_MAX_BACKLOG,
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },

@@ -8,6 +8,8 @@ export interface MarkerColors {
   mitigated: string;
   resolved: string;
   unknown: string;
+  /** A change of the service (image or configuration). */
+  change: string;
   downFill: string;
   downStrip: string;
   upStrip: string;

@@ -79,12 +79,21 @@ export function toChartSeries(label: string, answer: RangeAnswer): ChartSeries[]
 export interface Marker {
   atMs: number;
   label: string;
-  tone: 'critical' | 'mitigated' | 'resolved' | 'unknown';
+  tone: 'critical' | 'mitigated' | 'resolved' | 'unknown' | 'change';
 }
 
-/** The incident's moments, drawn as vertical lines. */
-export function incidentMarkers(i: Pick<Incident, 'openedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt'>): Marker[] {
+/** The image a change went to, short enough for a chart label: its tag (`backend:v2`) without the registry. */
+export function shortImage(image: string | undefined): string {
+  if (image === undefined || image === '') return '?';
+  if (image.startsWith('sha256:')) return image.slice(7, 19);
+  return image.split('/').at(-1) ?? image;
+}
+
+/** The incident's moments, drawn as vertical lines; its suspected change among them. */
+export function incidentMarkers(i: Pick<Incident, 'openedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'suspectedChange'>): Marker[] {
   const out: Marker[] = [{ atMs: Date.parse(i.openedAt), label: 'opened', tone: 'critical' }];
+  const change = i.suspectedChange;
+  if (change) out.push({ atMs: Date.parse(change.at), label: `change → ${shortImage(change.newImage)}`, tone: 'change' });
   if (i.acknowledgedAt) out.push({ atMs: Date.parse(i.acknowledgedAt), label: 'acknowledged', tone: 'unknown' });
   if (i.mitigatedAt) out.push({ atMs: Date.parse(i.mitigatedAt), label: 'mitigated', tone: 'mitigated' });
   if (i.resolvedAt) out.push({ atMs: Date.parse(i.resolvedAt), label: 'resolved', tone: 'resolved' });

@@ -18,6 +18,7 @@ const PASSED_HEADERS = ['authorization', 'cookie', 'x-csrf-token', 'content-type
 const LEADER_ONLY: ReadonlyArray<{ methods?: readonly string[]; path: RegExp }> = [
   { path: /^\/containers(\/|$)/ },
   { path: /^\/swarm(\/|$)/ },
+  { methods: ['POST'], path: /^\/changes\/[^/]+\/rollback$/ },
   { methods: ['GET'], path: /^\/paging\/health$/ },
   { methods: ['GET'], path: /^\/incidents\/[^/]+\/paging$/ },
   { methods: ['GET'], path: /^\/incidents\/[^/]+\/silences$/ },

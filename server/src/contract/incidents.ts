@@ -1,4 +1,5 @@
 // Incidents, their timelines, and the figures computed from them (`GET /api/incidents…`, `GET /api/stats`).
+import type { SuspectedChange } from './changes.ts';
 import type { EntrySource, IncidentStatus, Severity } from './values.ts';
 
 export interface Incident {
@@ -15,6 +16,8 @@ export interface Incident {
   resolvedAt?: string;
   lastEventAt: string;
   sources: string[];
+  /** The change of this service (image, configuration) its failure followed within the change window. */
+  suspectedChange?: SuspectedChange;
 }
 
 export interface TimelineEntry {

@@ -12,3 +12,4 @@ export * from './postmortems.ts';
 export * from './paging.ts';
 export type * from './swarm.ts';
 export * from './silences.ts';
+export type * from './changes.ts';

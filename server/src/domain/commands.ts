@@ -121,3 +121,21 @@ export function swarmForceUpdateSignal(input: {
     kind: KIND.swarmForceUpdate, service: input.service, attributes, raw: { kind: KIND.swarmForceUpdate, ...input },
   };
 }
+
+/** A person asked to roll a change back (written before Docker is asked): the die of the container it replaces is asked for. */
+export function rollbackRequestedSignal(input: { container: ContainerRef; actor: string; actionId: string; at: string; changeId: string; fromImage: string; toImage: string }): Signal {
+  return containerSignal(KIND.rollbackRequested, 'user', input.container, input.at, stableId('act', 'rollback-requested', input.actionId),
+    { actor: input.actor, actionId: input.actionId, changeId: input.changeId, fromImage: input.fromImage, toImage: input.toImage });
+}
+
+/** How the roll back went; `newContainerId` is the container that runs the previous image. */
+export function rollbackResultSignal(input: {
+  container: ContainerRef; actor: string; actionId: string; at: string; changeId: string; toImage: string; ok: boolean; error?: string; durationMs: number; newContainerId?: string;
+}): Signal {
+  const attributes: Record<string, unknown> = {
+    actor: input.actor, actionId: input.actionId, changeId: input.changeId, toImage: input.toImage, ok: input.ok, durationMs: input.durationMs,
+  };
+  if (input.error !== undefined) attributes['error'] = input.error;
+  if (input.newContainerId !== undefined) attributes['newContainerId'] = input.newContainerId;
+  return containerSignal(KIND.rollbackResult, 'user', input.container, input.at, stableId('act', 'rollback-result', input.actionId), attributes);
+}

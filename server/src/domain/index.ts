@@ -7,7 +7,7 @@ export { DEFAULT_OPTIONS, engineOptions } from './options.ts';
 export type { EngineOptions } from './options.ts';
 export { KIND } from './kinds.ts';
 export {
-  breakerOpenSignal, notificationSignal, swarmForceUpdateSignal, restartRequestedSignal, restartResultSignal, supervisionSignal, supervisorRestartSignal, userCommandSignal,
+  breakerOpenSignal, notificationSignal, swarmForceUpdateSignal, restartRequestedSignal, restartResultSignal, rollbackRequestedSignal, rollbackResultSignal, supervisionSignal, supervisorRestartSignal, userCommandSignal,
 } from './commands.ts';
 export type { ContainerRef, IncidentRef, NotificationKind, UserCommand } from './commands.ts';
 export { incidentAnalytics, statsResponse } from './analytics.ts';

@@ -17,6 +17,9 @@ export const KIND = {
   unhealthy: 'container.health_status.unhealthy',
   // What inspect and the log tail told at a death (sources/docker/evidence.ts; attributes: summary, logs…)
   evidence: 'container.evidence',
+  // A service's container recreated with another image or configuration (sources/docker/changes.ts;
+  // attributes: oldImage, newImage, oldImageId, newImageId, changed, changedBy…). Never a failure.
+  change: 'container.change',
   // Docker Swarm (sources/swarm/): services and nodes from the events stream, tasks from polling
   // /tasks. Attributes: taskId, slot, state, error, exitCode, taskContainerId, replacesTask…
   swarmTaskFailed: 'swarm.task_failed',
@@ -38,6 +41,10 @@ export const KIND = {
   resolve: 'user.resolve',
   restartRequested: 'user.restart_requested',
   restartResult: 'action.restart_result',
+  /** A person's roll back of a change (actions/rollback.ts): the previous image, same configuration. */
+  rollbackRequested: 'user.rollback_requested',
+  /** How the roll back went: ok, error, newContainerId, image, durationMs. */
+  rollbackResult: 'action.rollback_result',
   /** A person's `docker service update --force` through Vigil (actions/force-update.ts): ok, error, forceUpdate. */
   swarmForceUpdate: 'action.swarm_force_update',
   // The supervisor (commands.ts builds these)
@@ -61,6 +68,8 @@ export const KIND = {
   resolved: 'incident.resolved',
   flapping: 'incident.flapping',
   crashLoop: 'incident.crash_loop',
+  /** The change of the service shortly before this incident's failure (engine option changeWindowMs). */
+  suspectedChange: 'incident.suspected_change',
 } as const;
 
 export function attrString(signal: Signal, key: string): string | undefined {

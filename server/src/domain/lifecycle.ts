@@ -1,6 +1,7 @@
 // Incident lifecycle for one service: open → acknowledged → mitigated → resolved, with flapping.
 import type { Severity } from '../contract/index.ts';
 import { flushDue } from './bursts.ts';
+import { linkSuspectedChange } from './change-step.ts';
 import { containerSnapshot, containersOk } from './containers.ts';
 import { stableId } from './ids.ts';
 import { KIND, attrString } from './kinds.ts';
@@ -50,6 +51,7 @@ export function failure(m: Machine, signal: Signal, t: number, o: EngineOptions,
   const draft = m.active ?? open(m, signal, t);
   draft.severity = maxSeverity(draft.severity, severityOf(signal));
   touch(draft, signal);
+  linkSuspectedChange(m, draft, t, o);
   if (signal.kind !== KIND.alertFiring) draft.hardFailure = true;
   if (death) {
     m.deaths = [...m.deaths.filter((d) => d >= t - o.crashLoopWindowMs), t];

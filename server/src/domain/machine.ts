@@ -1,5 +1,5 @@
 // The engine's working state for one (service, host): plain data, so it can be cloned and replayed.
-import type { Incident, IncidentStatus, Severity, TimelineEntry, EntrySource } from '../contract/index.ts';
+import type { Incident, IncidentStatus, Severity, SuspectedChange, TimelineEntry, EntrySource } from '../contract/index.ts';
 import { stableHash } from './ids.ts';
 import type { Signal } from './signal.ts';
 import { toIso, toMs } from './time.ts';
@@ -12,6 +12,13 @@ export interface ContainerState {
   hasHealthcheck: boolean;
   /** A Swarm task's container that Swarm replaced with a new task: it never runs again and no longer counts. */
   retired?: boolean;
+}
+
+/** What the machine remembers of the service's last change (change-step.ts). */
+export interface ChangeMemo {
+  atMs: number;
+  change: Omit<SuspectedChange, 'beforeMs'>;
+  signal: Signal;
 }
 
 /** A restart someone asked for: the die it causes is not a failure. */
@@ -64,6 +71,8 @@ export interface IncidentDraft {
   lastEventAtMs: number;
   sources: string[];
   entries: TimelineEntry[];
+  /** The service's change its failure followed within the change window (change-step.ts). */
+  suspectedChange?: SuspectedChange;
 }
 
 export interface Machine {
@@ -83,6 +92,8 @@ export interface Machine {
   closed: IncidentDraft[];
   /** Notes naming an incident this machine does not hold (resolved before its memory window). */
   detached: TimelineEntry[];
+  /** The service's last change (image or configuration), for the next failure to name. */
+  lastChange?: ChangeMemo;
 }
 
 export function newMachine(service: string, host: string): Machine {
@@ -197,6 +208,7 @@ export function toIncident(d: IncidentDraft): Incident {
     ...(d.resolvedAtMs === undefined ? {} : { resolvedAt: toIso(d.resolvedAtMs) }),
     lastEventAt: toIso(d.lastEventAtMs),
     sources: [...d.sources],
+    ...(d.suspectedChange === undefined ? {} : { suspectedChange: d.suspectedChange }),
   };
 }
 

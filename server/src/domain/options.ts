@@ -12,6 +12,8 @@ export interface EngineOptions {
   /** This many unrequested deaths within `crashLoopWindowMs` make a crash loop: severity critical. */
   crashLoopDeaths: number;
   crashLoopWindowMs: number;
+  /** A failure this soon after a change of its service (container.change) names it as the incident's suspected change. */
+  changeWindowMs: number;
   /** How long a quiet service's signals stay in memory after its last incident (late arrivals re-derive). */
   retainMs: number;
   /**
@@ -31,6 +33,7 @@ export const DEFAULT_OPTIONS: EngineOptions = {
   restartWindowMs: 30_000,
   crashLoopDeaths: 3,
   crashLoopWindowMs: 300_000,
+  changeWindowMs: 30 * 60_000,
   retainMs: 15 * 60_000,
   hostLabel: 'vigil_host',
   serviceHosts: {},

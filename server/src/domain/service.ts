@@ -3,6 +3,7 @@
 // engine (engine.ts) owns these objects and never hands them out for writing.
 import { diff, sameIncident, viewOf } from './decisions.ts';
 import type { Decision, Emitted, View } from './decisions.ts';
+import { changeStillMatters } from './change-step.ts';
 import { advance, deadlines } from './lifecycle.ts';
 import { cloneMachine, compareEntries, compareSignals, toIncident } from './machine.ts';
 import type { Machine } from './machine.ts';
@@ -184,7 +185,8 @@ export function checkpoint(s: ServiceState, nowMs: number, o: EngineOptions): Ch
     ...m, closed: [], detached: [], requests: [],
     deaths: m.deaths.filter((d) => d >= nowMs - o.crashLoopWindowMs),
   };
-  if (Object.keys(baseline.containers).length === 0 && baseline.promDown.length === 0 && baseline.deaths.length === 0) {
+  if (!changeStillMatters(baseline, nowMs, o)) delete baseline.lastChange;
+  if (Object.keys(baseline.containers).length === 0 && baseline.promDown.length === 0 && baseline.deaths.length === 0 && baseline.lastChange === undefined) {
     return { outcome: 'forgotten' };
   }
   s.baseline = baseline;

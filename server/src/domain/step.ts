@@ -1,4 +1,5 @@
 // One signal through one service's machine, in event-time order: the fold every derivation uses.
+import { changeStep } from './change-step.ts';
 import { consumeRequests, containerStep } from './container-step.ts';
 import { KIND, actorOf, attrString, containerOf } from './kinds.ts';
 import { advance, close, evaluateRecovery, failure } from './lifecycle.ts';
@@ -15,7 +16,8 @@ export function step(m: Machine, signal: Signal, o: EngineOptions): void {
   advance(m, t, o);
   m.requests = m.requests.filter((r) => t - r.atMs <= o.restartWindowMs);
   const container = containerOf(signal);
-  if (signal.kind.startsWith('container.') && container !== undefined) containerStep(m, signal, container, t, o);
+  if (signal.kind === KIND.change) changeStep(m, signal, t);
+  else if (signal.kind.startsWith('container.') && container !== undefined) containerStep(m, signal, container, t, o);
   else if (signal.kind === KIND.alertFiring || signal.kind === KIND.alertResolved) alertStep(m, signal, t, o);
   else if (signal.kind === KIND.serviceDown || signal.kind === KIND.serviceUp) prometheusStep(m, signal, t, o);
   else if (signal.kind.startsWith('notification.')) notificationStep(m, signal, t);
@@ -70,10 +72,10 @@ function commandTarget(m: Machine, signal: Signal): IncidentDraft | null {
 function commandStep(m: Machine, signal: Signal, t: number): void {
   const actor = actorOf(signal);
   const container = containerOf(signal);
-  if (signal.kind === KIND.restartRequested && container !== undefined) {
+  if ((signal.kind === KIND.restartRequested || signal.kind === KIND.rollbackRequested) && container !== undefined) {
     m.requests = [...m.requests, { container, atMs: t, by: actor ?? 'someone' }];
   }
-  if (signal.kind === KIND.restartResult && container !== undefined) consumeRequests(m, container, t);
+  if ((signal.kind === KIND.restartResult || signal.kind === KIND.rollbackResult) && container !== undefined) consumeRequests(m, container, t);
   const target = commandTarget(m, signal);
   const message = commandMessage(m.service, signal);
   const person = actor === undefined || actor === 'supervisor' ? undefined : actor;

@@ -113,6 +113,15 @@ export function commandMessage(service: string, signal: Signal): string {
       }
       return `restart of ${service} failed (${by}): ${attrString(signal, 'error') ?? 'unknown error'}`;
     }
+    case KIND.rollbackRequested:
+      return `roll back of ${service} requested by ${actor}: ${attrString(signal, 'fromImage') ?? '?'} → ${attrString(signal, 'toImage') ?? '?'}`;
+    case KIND.rollbackResult: {
+      const took = attrNumber(signal, 'durationMs');
+      if (signal.attributes['ok'] === true) {
+        return `${service} rolled back to ${attrString(signal, 'toImage') ?? 'the previous image'} (requested by ${actor}${took === undefined ? '' : `, took ${formatDuration(took)}`})`;
+      }
+      return `roll back of ${service} failed (requested by ${actor}): ${attrString(signal, 'error') ?? 'unknown error'}`;
+    }
     case KIND.swarmForceUpdate: {
       if (signal.attributes['ok'] === true) {
         return `${actor} forced an update of Swarm service ${service}: Swarm replaces every task (ForceUpdate ${attrString(signal, 'forceUpdate') ?? '?'})`;
@@ -234,4 +243,31 @@ export function silenceMessage(signal: Signal): string {
     }
     default: return attrString(signal, 'message') ?? signal.kind;
   }
+}
+
+function imageText(signal: Signal): string {
+  const from = attrString(signal, 'oldImage') ?? '?';
+  const to = attrString(signal, 'newImage') ?? '?';
+  if (from !== to) return `${from} → ${to}`;
+  const ids = (id: string | undefined) => (id === undefined ? '?' : id.replace(/^sha256:/, '').slice(0, 12));
+  const oldId = attrString(signal, 'oldImageId');
+  const newId = attrString(signal, 'newImageId');
+  return oldId !== newId ? `${to} (image ${ids(oldId)} → ${ids(newId)})` : to;
+}
+
+function changedText(signal: Signal): string {
+  const changed = signal.attributes['changed'];
+  const names = Array.isArray(changed) ? changed.filter((c): c is string => typeof c === 'string' && c !== 'image' && c !== 'image id') : [];
+  return names.length === 0 ? '' : `; also changed: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ` and ${names.length - 6} more` : ''}`;
+}
+
+/** A change of the service: `backend changed: app:v1 → app:v2 (by alice); also changed: env FOO`. */
+export function changeMessage(service: string, signal: Signal): string {
+  const by = attrString(signal, 'changedBy');
+  return `${service} changed: ${imageText(signal)}${by === undefined ? '' : ` (by ${by})`}${changedText(signal)}`;
+}
+
+/** `suspected change: backend app:v1 → app:v2, 4 min before`. */
+export function suspectedChangeMessage(service: string, change: Signal, beforeMs: number): string {
+  return `suspected change: ${service} ${imageText(change)}, ${formatDuration(beforeMs)} before`;
 }

@@ -3,11 +3,14 @@
 // that arrive while a commit is under way wait and are stored together in the next one (group
 // commit), so a burst of small calls costs a few commits, not one per call.
 import type { Incident, IncidentWithTimeline, TimelineEntry } from '../contract/index.ts';
-import { coalesce, Engine, engineOptions } from '../domain/index.ts';
+import { coalesce, Engine, engineOptions, KIND } from '../domain/index.ts';
 import type { Decision, EngineOptions } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
 import type { CommitResult, CursorUpdate, Store } from '../store/types.ts';
+
+/** Changes read back on restore from before the signals' window: far more than a change window holds. */
+const RESTORE_CHANGES_MAX = 10_000;
 
 export interface Broadcaster {
   incidentUpsert(incident: Incident): void;
@@ -128,10 +131,21 @@ export class IngestPipeline implements SignalSink {
     const active = await this.activeIncidents();
     const nowMs = this.now().getTime();
     const earliestOpen = Math.min(nowMs, ...active.map((i) => Date.parse(i.openedAt)));
-    const since = new Date(Math.min(earliestOpen - this.options.crashLoopWindowMs, nowMs - this.options.retainMs)).toISOString();
+    const sinceMs = Math.min(earliestOpen - this.options.crashLoopWindowMs, nowMs - this.options.retainMs);
+    const since = new Date(sinceMs).toISOString();
     // Signals a crash left stored but not applied reach their timelines however old they are.
     const unapplied = await this.store.signals.unapplied();
-    const signals = await this.signalsSince(since);
+    // And the changes a failure from then on may name as suspected (a change alone makes no incident).
+    const changesFrom = Math.min(earliestOpen, nowMs) - this.options.changeWindowMs;
+    // A nicety: a store that cannot answer it now does not hold the restore up (a failure then names no older change).
+    const changes = changesFrom < sinceMs
+      ? await this.store.signals.listKind({ kind: KIND.change, from: new Date(changesFrom).toISOString(), to: since, limit: RESTORE_CHANGES_MAX })
+        .catch((err: unknown) => {
+          this.log.warn({ err }, 'could not read back the changes before the restored window; failures now name no older change');
+          return [];
+        })
+      : [];
+    const signals = [...changes.reverse(), ...await this.signalsSince(since)];
     const result = Engine.restore(active, signals, this.options, this.now().toISOString(), unapplied);
     if (result.unmatched.length > 0) {
       this.log.warn({ incidents: result.unmatched }, 'active incidents whose signals are gone; left as stored');

@@ -57,6 +57,17 @@ export interface Written<T> {
   recordedAt: string;
 }
 
+export interface SignalKindQuery {
+  kind: string;
+  service?: string;
+  host?: string;
+  /** Inclusive bounds on `at` (ISO). */
+  from?: string;
+  to?: string;
+  before?: { at: string; id: string };
+  limit: number;
+}
+
 export type SaveResult = { ok: true; version: number } | { ok: false; currentVersion: number };
 
 export interface SignalRepository {
@@ -73,6 +84,8 @@ export interface SignalRepository {
   get(id: string): Promise<Signal | null>;
   /** Signals ordered by (at, id), strictly after the given position. */
   listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]>;
+  /** Signals of one kind, newest first (at desc, id desc), strictly before `before` when paging (GET /api/changes). */
+  listKind(query: SignalKindQuery): Promise<Signal[]>;
   count(): Promise<number>;
 }
 

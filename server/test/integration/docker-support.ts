@@ -2,6 +2,7 @@
 // cleaned up at exit), a Vigil wired to it, polling, and reading incidents and timelines back.
 import { randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
+import type { EngineOptions } from '../../src/domain/index.ts';
 import { BASE_IMAGE } from '../harness/base-image.ts';
 import { docker, removeContainer } from '../harness/docker.ts';
 import { trackContainer } from '../harness/resources.ts';
@@ -104,10 +105,10 @@ export interface DockerVigil {
 export const ADMIN_PASSWORD = 'docker-suite-admin';
 
 /** A Vigil on these Docker endpoints, with its Docker source up, an admin signed in and a socket listening. */
-export async function startDockerVigil(endpoints: string[], env: Record<string, string> = {}): Promise<DockerVigil> {
+export async function startDockerVigil(endpoints: string[], env: Record<string, string> = {}, engine?: Partial<EngineOptions>): Promise<DockerVigil> {
   const vigil = await startVigil({
     DOCKER_HOSTS: endpoints.join(','), ADMIN_PASSWORD, PROMETHEUS_POLL_SECONDS: '0', QUIET_PERIOD_SECONDS: '600', ...env,
-  });
+  }, engine);
   await vigil.app.ready();
   const admin = new Client(vigil.url);
   await admin.login('admin', ADMIN_PASSWORD);

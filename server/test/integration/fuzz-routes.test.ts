@@ -186,6 +186,11 @@ function targets(): Target[] {
       body: invalidObject({ done: bool, version }), auth: 'api', limit: API_LIMIT,
     },
     { method: 'POST', declared: '/api/containers/:id/restart', path: unknownId.map((id) => `/api/containers/${id}/restart`), auth: 'api', limit: API_LIMIT },
+    // No change is stored here: a well-formed id is 404, anything else 400.
+    {
+      method: 'POST', declared: '/api/changes/:id/rollback', path: fc.oneof(unknownId, fc.constant(`chg_${'0'.repeat(24)}`)).map((id) => `/api/changes/${id}/rollback`),
+      auth: 'api', limit: API_LIMIT,
+    },
     {
       method: 'POST', declared: '/api/containers/:id/supervision', path: unknownId.map((id) => `/api/containers/${id}/supervision`), auth: 'api', limit: API_LIMIT,
       body: invalidObject({ paused: bool, scope: { valid: fc.constantFrom('container', 'service'), invalid: notOneOf(['container', 'service']).filter((v) => v !== undefined), required: false } }),

@@ -271,6 +271,8 @@ describe('audit log', () => {
     'POST /api/containers/:id/supervision': 'security-socket-proxy.test.ts',
     // Needs a Swarm manager (a private dockerd): docker-swarm.test.ts checks its record.
     'POST /api/swarm/services/:name/force-update': 'docker-swarm.test.ts',
+    // Needs a container and a change on the real daemon: docker-changes.test.ts checks its records.
+    'POST /api/changes/:id/rollback': 'docker-changes.test.ts',
     // Alertmanager is a source, not a person: what it sent is stored as signals with their source.
     'POST /api/webhooks/alertmanager': 'not audited: a source, its signals are the record',
     // Sending a test message changes nothing stored.

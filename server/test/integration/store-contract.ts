@@ -6,6 +6,7 @@ import type { Signal } from '../../src/domain/signal.ts';
 import type { Store } from '../../src/store/types.ts';
 import { InvalidCursorError, StoreUnavailableError } from '../../src/store/types.ts';
 import { accessContract } from './store-contract-access.ts';
+import { changesContract } from './store-contract-changes.ts';
 import { pagingContract } from './store-contract-paging.ts';
 import { syncContract } from './store-contract-sync.ts';
 
@@ -341,5 +342,6 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
     accessContract(ctx);
     syncContract(ctx);
     pagingContract(ctx);
+    changesContract(ctx);
   });
 }

@@ -80,6 +80,13 @@ function rootCause(incident: IncidentWithTimeline): string[] {
     else if (alert) lines.push(`- What the signals show: ${inline(alert.message)}. No container died: look at the application itself.`);
   }
   lines.push(...evidence.lines);
+  const change = incident.suspectedChange;
+  if (change) {
+    const by = change.changedBy === undefined ? '' : ` by ${inline(change.changedBy)}`;
+    const what = change.changed.filter((c) => c !== 'image' && c !== 'image id');
+    lines.push(`- Suspected change: ${inline(incident.service)} was changed${by} ${duration(change.beforeMs)} before it broke, ` +
+      `${inline(change.oldImage ?? '?')} → ${inline(change.newImage ?? '?')}${what.length > 0 ? ` (also changed: ${inline(what.join(', '))})` : ''}.`);
+  }
   if (lines.length === 0) lines.push('- The recorded signals do not show a cause.');
   lines.push('- **To confirm by a person:** why it happened, not only what Vigil saw.');
   return lines;

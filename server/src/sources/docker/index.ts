@@ -12,6 +12,7 @@ import type { Store } from '../../store/types.ts';
 import { describeError } from './api.ts';
 import { dockerClient } from './connect.ts';
 import type { ContainerFacts } from './containers.ts';
+import { ChangeTracker } from './change-tracker.ts';
 import { collectEvidence } from './evidence.ts';
 import { Inventory } from './inventory.ts';
 import { DockerWatcher } from './watcher.ts';
@@ -45,6 +46,8 @@ export interface DockerHost {
 
 export class DockerSource {
   readonly inventory: Inventory;
+  /** Each service's last configuration, and its changes (container.change). */
+  readonly changes: ChangeTracker;
   private readonly watchers: DockerWatcher[];
   /** Per endpoint: its Swarm services and tasks, read while it is a Swarm manager. */
   readonly swarm: SwarmPoller[];
@@ -73,8 +76,10 @@ export class DockerSource {
     this.log = deps.logger.child({ module: 'docker' });
     this.now = deps.now ?? (() => new Date());
     this.tracker = deps.tracker;
+    this.changes = new ChangeTracker({ cursors: deps.store.cursors, logger: deps.logger, ingest: (signals) => deps.sink.ingest(signals) });
     this.inventory = new Inventory({
       logger: deps.logger, onChange: (c) => deps.broadcast.containerUpdate(c), ...(deps.decorate ? { decorate: deps.decorate } : {}),
+      onInspect: (host, info, docker) => { void this.changes.observe(host, info, docker); },
     });
     this.watchers = deps.config.dockerHosts.map((endpoint) => new DockerWatcher({
       endpoint: endpoint.url,

@@ -27,12 +27,20 @@ export class Inventory {
   private readonly onChange: (container: Container) => void;
   /** Adds what others own (the supervisor's maintenance mode) to each DTO. */
   private readonly decorate: (c: Container) => Container;
+  /** Every inspect made, as Docker answered it (the change tracker compares configurations). */
+  private readonly onInspect: ((host: string, info: Docker.ContainerInspectInfo, docker: Docker) => void) | undefined;
   private closed = false;
 
-  constructor(deps: { logger: Logger; onChange: (container: Container) => void; decorate?: (c: Container) => Container }) {
+  constructor(deps: {
+    logger: Logger;
+    onChange: (container: Container) => void;
+    decorate?: (c: Container) => Container;
+    onInspect?: (host: string, info: Docker.ContainerInspectInfo, docker: Docker) => void;
+  }) {
     this.log = deps.logger.child({ module: 'docker-inventory' });
     this.onChange = deps.onChange;
     this.decorate = deps.decorate ?? ((c) => c);
+    this.onInspect = deps.onInspect;
   }
 
   /** Re-sends every container of a service (e.g. after its maintenance mode changed). */
@@ -138,7 +146,9 @@ export class Inventory {
 
   private async inspect(host: string, docker: Docker, id: string, dropWhenGone = false): Promise<ContainerFacts | undefined> {
     try {
-      return factsFromInspect(host, await docker.getContainer(id).inspect({ abortSignal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) }));
+      const info = await docker.getContainer(id).inspect({ abortSignal: AbortSignal.timeout(INSPECT_TIMEOUT_MS) });
+      this.onInspect?.(host, info, docker);
+      return factsFromInspect(host, info);
     } catch (err) {
       if (statusCode(err) === 404) {
         const gone = dropWhenGone ? this.hosts.get(host)?.get(id) : undefined;

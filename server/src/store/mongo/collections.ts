@@ -59,6 +59,7 @@ interface IndexSpec {
 // `_id`, which MongoDB indexes by itself.
 const INDEXES: readonly IndexSpec[] = [
   { collection: 'signals', name: 'by_position', keys: { at: 1, _id: 1 } },
+  { collection: 'signals', name: 'by_kind', keys: { kind: 1, at: 1, _id: 1 } },
   { collection: 'incidents', name: 'newest_first', keys: { openedAt: -1, _id: -1 } },
   { collection: 'incidents', name: 'by_service', keys: { service: 1, host: 1, status: 1 } },
   { collection: 'incidents', name: 'by_status', keys: { status: 1, openedAt: -1, _id: -1 } },

@@ -138,6 +138,7 @@ export function incidentToDoc(incident: Incident): IncidentDoc {
     }),
     lastEventAt: incident.lastEventAt,
     sources: [...incident.sources],
+    ...(incident.suspectedChange === undefined ? {} : { suspectedChange: incident.suspectedChange }),
     recordedAt: new Date().toISOString(),
   };
 }
@@ -159,6 +160,7 @@ export function docToIncident(doc: IncidentDoc): Incident {
     }),
     lastEventAt: doc.lastEventAt,
     sources: [...doc.sources],
+    ...(doc.suspectedChange === undefined || doc.suspectedChange === null ? {} : { suspectedChange: doc.suspectedChange }),
   };
 }
 

@@ -1,7 +1,7 @@
-import { MongoBulkWriteError } from 'mongodb';
+import { MongoBulkWriteError, type Filter } from 'mongodb';
 import type { Signal } from '../../domain/signal.ts';
 import { pageLimit } from '../records.ts';
-import type { SignalRepository } from '../types.ts';
+import type { SignalKindQuery, SignalRepository } from '../types.ts';
 import type { MongoHandle } from './collections.ts';
 import { DUPLICATE_KEY, insertedOnce } from './collections.ts';
 import type { SignalDoc } from './documents.ts';
@@ -56,6 +56,20 @@ export class MongoSignals implements SignalRepository {
   async listAfter(after: { at: string; id: string } | null, limit: number): Promise<Signal[]> {
     const filter = after ? beyond<SignalDoc>('at', after.at, after.id, '$gt') : {};
     const docs = await this.handle.collections.signals.find(filter).sort({ at: 1, _id: 1 }).limit(pageLimit(limit)).toArray();
+    return docs.map(docToSignal);
+  }
+
+  async listKind(q: SignalKindQuery): Promise<Signal[]> {
+    // One plain filter (no $and unless paging): what FerretDB answers from the by_kind index too.
+    const filter: Record<string, unknown> = { kind: q.kind };
+    if (q.service !== undefined) filter['service'] = q.service;
+    if (q.host !== undefined) filter['host'] = q.host;
+    const at: Record<string, string> = {};
+    if (q.from !== undefined) at['$gte'] = q.from;
+    if (q.to !== undefined) at['$lte'] = q.to;
+    if (Object.keys(at).length > 0) filter['at'] = at;
+    const query = q.before === undefined ? filter : { $and: [filter, beyond<SignalDoc>('at', q.before.at, q.before.id, '$lt')] };
+    const docs = await this.handle.collections.signals.find(query as Filter<SignalDoc>).sort({ at: -1, _id: -1 }).limit(pageLimit(q.limit)).toArray();
     return docs.map(docToSignal);
   }
 

@@ -24,7 +24,15 @@ function toIncident(row: Row): Incident {
     }),
     lastEventAt: text(row, 'last_event_at'),
     sources: stringArray(JSON.parse(text(row, 'sources')), 'incident sources'),
+    ...suspectedChangeOf(row),
   };
+}
+
+function suspectedChangeOf(row: Row): Pick<Incident, 'suspectedChange'> {
+  const stored = optionalText(row, 'suspected_change');
+  if (stored === undefined) return {};
+  const value: unknown = JSON.parse(stored);
+  return typeof value === 'object' && value !== null ? { suspectedChange: value as NonNullable<Incident['suspectedChange']> } : {};
 }
 
 export class SqliteIncidents implements IncidentRepository {

@@ -246,6 +246,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: 'changes: an incident\'s suspected change, signals by kind',
+    // The change (container.change) an incident's failure followed, as JSON; the changes list reads
+    // signals of one kind newest first.
+    sql: `
+      ALTER TABLE incidents ADD COLUMN suspected_change TEXT;
+      CREATE INDEX signals_by_kind ON signals (kind, at, id);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -1,7 +1,7 @@
 import type { Signal } from '../../domain/signal.ts';
 import { ENTRY_SOURCES } from '../../contract/index.ts';
 import { attributesFromJsonText, definedOnly, fromJsonText, oneOf, pageLimit } from '../records.ts';
-import type { SignalRepository } from '../types.ts';
+import type { SignalKindQuery, SignalRepository } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { integer, nullableText, optionalText, text } from './connection.ts';
 import { insertSignal } from './writes.ts';
@@ -66,6 +66,20 @@ export class SqliteSignals implements SignalRepository {
           .statement('SELECT * FROM signals WHERE at > ? OR (at = ? AND id > ?) ORDER BY at, id LIMIT ?')
           .all(after.at, after.at, after.id, pageLimit(limit))
       : this.conn.statement('SELECT * FROM signals ORDER BY at, id LIMIT ?').all(pageLimit(limit));
+    return rows.map(toSignal);
+  }
+
+  async listKind(q: SignalKindQuery): Promise<Signal[]> {
+    const where = ['kind = ?'];
+    const args: Array<string | number> = [q.kind];
+    if (q.service !== undefined) { where.push('service = ?'); args.push(q.service); }
+    if (q.host !== undefined) { where.push('host = ?'); args.push(q.host); }
+    if (q.from !== undefined) { where.push('at >= ?'); args.push(q.from); }
+    if (q.to !== undefined) { where.push('at <= ?'); args.push(q.to); }
+    if (q.before !== undefined) { where.push('(at < ? OR (at = ? AND id < ?))'); args.push(q.before.at, q.before.at, q.before.id); }
+    const rows = this.conn
+      .statement(`SELECT * FROM signals WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`)
+      .all(...args, pageLimit(q.limit));
     return rows.map(toSignal);
   }
 

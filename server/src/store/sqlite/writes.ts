@@ -14,14 +14,15 @@ const INSERT_SIGNAL = `
 
 const UPSERT_INCIDENT = `
   INSERT INTO incidents (id, title, service, host, status, severity, opened_at, acknowledged_at,
-                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources, recorded_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         acknowledged_by, mitigated_at, resolved_at, last_event_at, sources, recorded_at, suspected_change)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET
     title = excluded.title, service = excluded.service, host = excluded.host,
     status = excluded.status, severity = excluded.severity, opened_at = excluded.opened_at,
     acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
     mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
-    last_event_at = excluded.last_event_at, sources = excluded.sources, recorded_at = excluded.recorded_at`;
+    last_event_at = excluded.last_event_at, sources = excluded.sources, recorded_at = excluded.recorded_at,
+    suspected_change = excluded.suspected_change`;
 
 const INSERT_ENTRY = `
   INSERT INTO timeline_entries (id, incident_id, at, source, kind, message, actor, data, recorded_at)
@@ -47,6 +48,7 @@ export function upsertIncident(conn: SqliteConnection, incident: Incident, recor
     incident.openedAt, orNull(incident.acknowledgedAt), orNull(incident.acknowledgedBy),
     orNull(incident.mitigatedAt), orNull(incident.resolvedAt), incident.lastEventAt,
     JSON.stringify(incident.sources), recordedAt,
+    incident.suspectedChange === undefined ? null : JSON.stringify(incident.suspectedChange),
   );
 }
 
