@@ -243,7 +243,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),
     sink, overloaded: () => sink.overloaded,
-    mapping: config.serviceMapping, registry: metrics.registry, logger: log,
+    mapping: config.serviceMapping, alertmanagerUrls: config.alertmanagerUrls, registry: metrics.registry, logger: log,
   }));
 
   const api = express.Router();

@@ -22,6 +22,8 @@ const envSchema = z.object({
   DOCKER_HOST: z.string().optional(),
   DOCKER_CERT_PATH: z.string().optional(),
   PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:9090'),
+  ALERTMANAGER_URL: z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== '')))
+    .refine((urls) => urls.every((u) => z.url({ protocol: /^https?$/ }).safeParse(u).success), { message: 'expected comma-separated Alertmanager addresses, e.g. http://alertmanager:9093,http://user:password@am2:9093' }),
   MONGODB_URL: z.string().optional().transform((v) => (v === '' ? undefined : v)).refine(
     (v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v),
     { message: 'expected a mongodb:// or mongodb+srv:// connection string' },
@@ -87,6 +89,8 @@ export interface Config {
   dockerHosts: DockerEndpoint[];
   dockerCertPath?: string;
   prometheusUrl: string;
+  /** Alertmanager API addresses (ALERTMANAGER_URL, may carry basic auth); empty = the webhook's externalURL. */
+  alertmanagerUrls: string[];
   mongodbUrl?: string;
   dataDir: string;
   adminPassword?: string;
@@ -145,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const value = env[name];
-      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' || name.startsWith('NOTIFY_SECRET_KEY') ? '(hidden)' : JSON.stringify(value === undefined ? value : redactUrl(value));
+      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' || name.startsWith('NOTIFY_SECRET_KEY') ? '(hidden)' : JSON.stringify(value === undefined ? value : value.split(',').map((v) => redactUrl(v)).join(','));
       issues.push(`${name}=${shown}: ${issue.message}`);
     }
     throw new ConfigError(issues);
@@ -168,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dockerHosts: rawHosts.map((h) => parseDockerEndpoint(h, e.DOCKER_CERT_PATH)),
     ...(e.DOCKER_CERT_PATH ? { dockerCertPath: e.DOCKER_CERT_PATH } : {}),
     prometheusUrl: e.PROMETHEUS_URL.replace(/\/+$/, ''),
+    alertmanagerUrls: e.ALERTMANAGER_URL.map((u) => u.replace(/\/+$/, '')),
     ...(e.MONGODB_URL ? { mongodbUrl: e.MONGODB_URL } : {}),
     dataDir: path.resolve(cwd, e.DATA_DIR),
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
