@@ -10,6 +10,7 @@ import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/sqlite/migra
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/store.ts';
 import { storeContract } from './store-contract.ts';
 import { commitContract } from './store-contract-commit.ts';
+import { alertsContract } from './store-contract-alerts.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-store-test-'));
 let runs = 0;
@@ -27,6 +28,20 @@ storeContract('embedded (SQLite)', () => {
 commitContract('embedded (SQLite)', () => {
   const dir = freshDir();
   return { open: (fault) => new SqliteStore(dir, fault ? { beforeCommitWrite: fault } : {}) };
+});
+
+alertsContract('embedded (SQLite)', () => {
+  const dir = freshDir();
+  return {
+    store: new SqliteStore(dir),
+    reopen: () => new SqliteStore(dir),
+    // Back to the schema before the history: migration 8 runs again and builds it from the signals.
+    async forgetHistory() {
+      const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+      db.exec('DROP TABLE alerts; DROP TABLE alert_labels; DROP TABLE alert_periods; DROP TABLE alert_incidents; PRAGMA user_version = 7');
+      db.close();
+    },
+  };
 });
 
 function indexNames(file: string): string[] {
