@@ -11,3 +11,4 @@ export * from './access.ts';
 export * from './postmortems.ts';
 export * from './paging.ts';
 export type * from './swarm.ts';
+export type * from './alerts.ts';

@@ -90,8 +90,11 @@ export function alertsOfGroup(groups: AlertGroups, body: Pick<AlertmanagerWebhoo
 }
 
 /** `fetch` refuses URLs with credentials: they go in an Authorization header instead. */
-function request(base: string): { url: string; headers: Record<string, string> } {
+function request(base: string, receiver: string): { url: string; headers: Record<string, string> } {
   const u = new URL(`${base.replace(/\/+$/, '')}/api/v2/alerts/groups`);
+  // The API's `receiver` is a regex, and the webhook's receiver is the name regex-escaped: only this
+  // receiver's groups come back, which keeps the answer small.
+  u.searchParams.set('receiver', receiver);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (u.username !== '' || u.password !== '') {
     headers['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
@@ -128,8 +131,8 @@ export interface GroupFetchOptions {
 }
 
 /** One Alertmanager's groups, bounded in time and size. */
-async function fetchGroups(base: string, timeoutMs: number, maxBytes: number): Promise<AlertGroups> {
-  const { url, headers } = request(base);
+async function fetchGroups(base: string, receiver: string, timeoutMs: number, maxBytes: number): Promise<AlertGroups> {
+  const { url, headers } = request(base, receiver);
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   if (!res.ok) {
     await res.body?.cancel();
@@ -157,7 +160,7 @@ export async function fetchTruncatedGroup(body: AlertmanagerWebhook, options: Gr
   let answered = false;
   for (const base of urls) {
     try {
-      const groups = await fetchGroups(base, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.maxBytes ?? DEFAULT_MAX_BYTES);
+      const groups = await fetchGroups(base, body.receiver, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.maxBytes ?? DEFAULT_MAX_BYTES);
       const alerts = alertsOfGroup(groups, body, options.now?.() ?? new Date());
       if (alerts !== null) return alerts;
       answered = true;

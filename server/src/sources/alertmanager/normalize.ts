@@ -27,7 +27,9 @@ export const WEBHOOK_VERSION = '4';
  * so a future format is named as such, not as a pile of missing fields); null when it is "4".
  */
 export function unsupportedVersion(body: unknown): string | null {
-  const version = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['version'] : undefined;
+  // Not an object at all: not a payload of any version, for the schema to name.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const version = (body as Record<string, unknown>)['version'];
   if (version === WEBHOOK_VERSION) return null;
   return version === undefined ? '(none)' : JSON.stringify(version).slice(0, 40);
 }

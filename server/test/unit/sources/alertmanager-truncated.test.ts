@@ -22,7 +22,9 @@ describe('the payload version', () => {
     expect(unsupportedVersion({ version: '5' })).toBe('"5"');
     expect(unsupportedVersion({ version: 4 })).toBe('4');
     expect(unsupportedVersion({})).toBe('(none)');
-    expect(unsupportedVersion(null)).toBe('(none)');
+    // Not an object: no payload of any version (the schema names what is wrong).
+    expect(unsupportedVersion(null)).toBeNull();
+    expect(unsupportedVersion([{ version: '4' }])).toBeNull();
   });
 });
 
