@@ -68,6 +68,16 @@ describe('loadConfig', () => {
     expect(issuesOf({ DOCKER_HOSTS: 'tcp://ops:hunter2-secret@nope' })).toEqual(['DOCKER_HOSTS="tcp://nope": expected unix:///path/to/docker.sock or tcp://host:port']);
   });
 
+  test('ALERTMANAGER_URL: unset → none; comma-separated http(s) addresses; a bad one named with its password hidden', () => {
+    expect(loadConfig({}, '/').alertmanagerUrls).toEqual([]);
+    expect(loadConfig({ ALERTMANAGER_URL: ' ' }, '/').alertmanagerUrls).toEqual([]);
+    expect(loadConfig({ ALERTMANAGER_URL: 'http://am1:9093/, https://u:p@am2:9093' }, '/').alertmanagerUrls).toEqual(['http://am1:9093', 'https://u:p@am2:9093']);
+    const [issue, ...rest] = issuesOf({ ALERTMANAGER_URL: 'http://am1:9093,ftp://ops:hunter2-secret@am2' });
+    expect(rest).toEqual([]);
+    expect(issue).toMatch(/^ALERTMANAGER_URL="http:\/\/am1:9093,ftp:\/\/am2": expected comma-separated Alertmanager addresses/);
+    expect(issue).not.toContain('hunter2');
+  });
+
   test('empty optional secrets mean "generate one"', () => {
     const c = loadConfig({ ADMIN_PASSWORD: '', WEBHOOK_TOKEN: '', MONGODB_URL: '' }, '/');
     expect(c.adminPassword).toBeUndefined();
