@@ -160,6 +160,25 @@ describe('embedded store: file and schema', () => {
     db.close();
   });
 
+  it('the alert history\'s queries read their indexes, not the signals or the whole alerts table', async () => {
+    const dir = freshDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    await store.close();
+    const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => String(r['detail'])).join('; ');
+    // The statements SqliteAlerts builds (sqlite/alerts.ts).
+    expect(plan('SELECT * FROM alerts ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/SCAN alerts USING INDEX alerts_newest/);
+    expect(plan('SELECT * FROM alerts WHERE service = ? ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/USING INDEX alerts_by_service \(service=\?\)/);
+    expect(plan('SELECT * FROM alerts WHERE alertname = ? ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/USING INDEX alerts_by_name \(alertname=\?\)/);
+    expect(plan('SELECT * FROM alerts WHERE fingerprint IN (SELECT fingerprint FROM alert_labels WHERE key = ? AND value = ?) ORDER BY last_at DESC, fingerprint DESC LIMIT ?'))
+      .toMatch(/SEARCH alert_labels USING PRIMARY KEY \(key=\? AND value=\?\)/);
+    expect(plan('SELECT starts_at, ends_at FROM alert_periods WHERE fingerprint = ? AND starts_at < ? AND (ends_at IS NULL OR ends_at > ?) AND starts_at < ? ORDER BY starts_at DESC LIMIT ?'))
+      .toMatch(/SEARCH alert_periods USING PRIMARY KEY \(fingerprint=\? AND starts_at<\?\)/);
+    expect(plan('SELECT incident_id, at FROM alert_incidents WHERE fingerprint = ? ORDER BY at DESC, incident_id DESC LIMIT ?')).toMatch(/SEARCH alert_incidents USING PRIMARY KEY \(fingerprint=\?\)/);
+    db.close();
+  });
+
   it('refuses a database from a newer Vigil instead of guessing', async () => {
     const dir = freshDir();
     const store = new SqliteStore(dir);
