@@ -8,35 +8,8 @@ import { alertFact, alertProjection } from '../alerts.ts';
 import { pageLimit } from '../records.ts';
 import type { Collections, MongoHandle } from './collections.ts';
 import { insertNew } from './collections.ts';
-import type { SettingDoc, SignalDoc, TimelineDoc } from './documents.ts';
+import type { AlertDoc, AlertPeriodDoc, SettingDoc, SignalDoc, TimelineDoc } from './documents.ts';
 import { docToEntry, docToSignal } from './documents.ts';
-
-export interface AlertDoc {
-  _id: string;
-  alertname: string;
-  service?: string;
-  labels: Record<string, string>;
-  /** `name=value` per label (names cannot hold `=`): one multikey index answers any label filter. */
-  labelPairs: string[];
-  firstAt: string;
-  lastAt: string;
-}
-
-export interface AlertPeriodDoc {
-  /** JSON of [fingerprint, startsAt]. */
-  _id: string;
-  fingerprint: string;
-  startsAt: string;
-  endsAt: string | null;
-}
-
-export interface AlertIncidentDoc {
-  /** JSON of [fingerprint, incidentId]. */
-  _id: string;
-  fingerprint: string;
-  incidentId: string;
-  at: string;
-}
 
 const BACKFILL_SETTING = 'alert_history_backfilled_v1';
 const BACKFILL_CHUNK = 500;

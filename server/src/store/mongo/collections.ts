@@ -4,9 +4,8 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  AlertDoc, AlertIncidentDoc, AlertPeriodDoc, ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
-import type { AlertDoc, AlertIncidentDoc, AlertPeriodDoc } from './alerts.ts';
 
 export interface Collections {
   signals: Collection<SignalDoc>;
