@@ -80,6 +80,15 @@ export function alertsContract(name: string, makeStore: () => AlertStoreHandle):
       expect((await store.alerts.incidents(backendDown.fingerprint, 10)).length).toBe(2);
     });
 
+    it('an HA twin (the same alert from another Alertmanager, another host) in the same commit is one signal', async () => {
+      const store = await open();
+      const twin = { ...sig(backendDown), host: 'am-2:9093' };
+      expect(twin.id).toBe(sig(backendDown).id);
+      expect((await commit(store, [sig(backendDown), twin])).map((s) => s.host)).toEqual(['am:9093']);
+      expect(await commit(store, [twin])).toEqual([]);
+      expect((await store.alerts.periods(backendDown.fingerprint, FOREVER, 10)).total).toBe(1);
+    });
+
     it('a resolve stored before its firing keeps its end; a period is not ended by a later firing', async () => {
       const store = await open();
       await commit(store, [sig(backendDownEnd)]);

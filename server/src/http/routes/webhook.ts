@@ -60,6 +60,10 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     labelNames: ['outcome'] as const,
     registers: [deps.registry],
   });
+  const count = (received: number, stored: number) => {
+    alerts.inc({ outcome: 'stored' }, stored);
+    alerts.inc({ outcome: 'duplicate' }, received - stored);
+  };
   const r = Router();
 
   r.post(
@@ -108,6 +112,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
           // What arrived is kept; the 503 makes Alertmanager send the group again, and the signal
           // ids make the alerts stored now collapse with the re-sent ones.
           const fresh = await store(signals);
+          count(signals.length, fresh.length);
           truncated.inc({ outcome: 'failed' });
           log.warn({ groupKey: body.groupKey, truncated: body.truncatedAlerts, stored: fresh.length, reason: err.message }, 'truncated webhook: the rest of the group could not be read; answering 503 so Alertmanager retries');
           throw new HttpError(503, 'alerts_truncated', `Alertmanager left out ${body.truncatedAlerts} alerts of this group (max_alerts) and Vigil could not read them from its API (${err.message}); the ${signals.length} alerts sent were stored and Alertmanager will retry. Set ALERTMANAGER_URL to an address Vigil can reach.`);
@@ -115,8 +120,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
         truncated.inc({ outcome: 'fetched' });
       }
       const fresh = await store(signals);
-      alerts.inc({ outcome: 'stored' }, fresh.length);
-      alerts.inc({ outcome: 'duplicate' }, signals.length - fresh.length);
+      count(signals.length, fresh.length);
       log.info({ groupKey: body.groupKey, status: body.status, alerts: signals.length, stored: fresh.length }, 'alertmanager webhook');
       res.json({ received: signals.length, stored: fresh.length });
     },

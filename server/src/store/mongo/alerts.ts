@@ -14,34 +14,52 @@ import { docToEntry, docToSignal } from './documents.ts';
 const BACKFILL_SETTING = 'alert_history_backfilled_v1';
 const BACKFILL_CHUNK = 500;
 
-/** One request per document, as commit.ts does (FerretDB 1.24 hung on bulks of upserts). */
+/**
+ * Few round trips: FerretDB 1.24 runs every write one by one and a bulk of upserts made it hang
+ * (commit.ts), so what is new goes in with one unordered insert per collection, and only what was
+ * there already and changes (an alert seen again, a period that ends) is updated, one by one.
+ */
 export async function writeAlertProjection(c: Collections, facts: readonly AlertFact[], links: readonly AlertLink[]): Promise<void> {
-  const alerts = new Map<string, AlertFact & { firstAt: string }>();
-  const periods = new Map<string, { fingerprint: string; startsAt: string; endsAt?: string }>();
+  const alerts = new Map<string, AlertDoc>();
+  const periods = new Map<string, AlertPeriodDoc>();
   for (const f of facts) {
     const known = alerts.get(f.fingerprint);
+    const latest = known === undefined || f.at >= known.lastAt;
     alerts.set(f.fingerprint, {
-      ...(known === undefined || f.at >= known.at ? f : known),
-      at: known === undefined || f.at > known.at ? f.at : known.at,
+      _id: f.fingerprint,
+      alertname: f.alertname,
+      ...(latest ? (f.service === undefined ? {} : { service: f.service }) : (known?.service === undefined ? {} : { service: known.service })),
+      labels: f.labels,
+      labelPairs: Object.entries(f.labels).map(([k, v]) => `${k}=${v}`),
       firstAt: known === undefined || f.startsAt < known.firstAt ? f.startsAt : known.firstAt,
+      lastAt: latest ? f.at : known.lastAt,
     });
-    const key = JSON.stringify([f.fingerprint, f.startsAt]);
-    const period = periods.get(key) ?? { fingerprint: f.fingerprint, startsAt: f.startsAt };
+    const id = JSON.stringify([f.fingerprint, f.startsAt]);
+    const period = periods.get(id) ?? { _id: id, fingerprint: f.fingerprint, startsAt: f.startsAt, endsAt: null };
     if (f.endsAt !== undefined) period.endsAt = f.endsAt;
-    periods.set(key, period);
+    periods.set(id, period);
   }
-  for (const a of alerts.values()) {
-    await c.alerts.updateOne({ _id: a.fingerprint }, {
-      $set: { alertname: a.alertname, labels: a.labels, labelPairs: Object.entries(a.labels).map(([k, v]) => `${k}=${v}`), ...(a.service === undefined ? {} : { service: a.service }) },
-      $min: { firstAt: a.firstAt },
-      $max: { lastAt: a.at },
-    }, { upsert: true });
+  const alertDocs = [...alerts.values()];
+  if (alertDocs.length > 0) {
+    const there = await insertNew(() => c.alerts.insertMany(alertDocs, { ordered: false }));
+    for (const i of there) {
+      const a = alertDocs[i];
+      if (a === undefined) continue;
+      await c.alerts.updateOne({ _id: a._id }, {
+        $set: { alertname: a.alertname, labels: a.labels, labelPairs: a.labelPairs, ...(a.service === undefined ? {} : { service: a.service }) },
+        $min: { firstAt: a.firstAt },
+        $max: { lastAt: a.lastAt },
+      });
+    }
   }
-  for (const [id, p] of periods) {
+  const periodDocs = [...periods.values()];
+  if (periodDocs.length > 0) {
+    const there = await insertNew(() => c.alertPeriods.insertMany(periodDocs, { ordered: false }));
     // A firing signal never takes an end away; a resolve sets it whichever came first.
-    await c.alertPeriods.updateOne({ _id: id }, p.endsAt === undefined
-      ? { $setOnInsert: { fingerprint: p.fingerprint, startsAt: p.startsAt, endsAt: null } }
-      : { $set: { endsAt: p.endsAt }, $setOnInsert: { fingerprint: p.fingerprint, startsAt: p.startsAt } }, { upsert: true });
+    for (const i of there) {
+      const p = periodDocs[i];
+      if (p !== undefined && p.endsAt !== null) await c.alertPeriods.updateOne({ _id: p._id }, { $set: { endsAt: p.endsAt } });
+    }
   }
   if (links.length > 0) {
     const docs = links.map((l) => ({ _id: JSON.stringify([l.fingerprint, l.incidentId]), fingerprint: l.fingerprint, incidentId: l.incidentId, at: l.at }));
