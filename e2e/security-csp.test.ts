@@ -87,7 +87,7 @@ describeWith(chromium, 'the built client under a strict CSP', (executablePath) =
     const list = await page.evaluate(async () => (await fetch('/api/incidents')).json() as Promise<{ items: Array<{ id: string }> }>);
     const id = list.items[0]?.id;
     expect(id).toBeDefined();
-    for (const route of [`/incidents/${id}`, `/incidents/${id}/postmortem`, '/containers', '/status', '/admin', '/admin?tab=tokens', '/admin?tab=audit', '/']) {
+    for (const route of [`/incidents/${id}`, `/incidents/${id}/postmortem`, '/containers', '/alerts', '/status', '/admin', '/admin?tab=tokens', '/admin?tab=audit', '/']) {
       await page.goto(`${vigil.baseUrl}${route}`);
       await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
       await page.waitForLoadState('networkidle').catch(() => undefined);

@@ -19,6 +19,8 @@ const PostmortemPage = () => import('./pages/PostmortemPage.vue');
 const AdminPage = () => import('./pages/AdminPage.vue');
 // Everyone's own settings (contact methods for pages), linked from the name in the header.
 const AccountPage = () => import('./pages/AccountPage.vue');
+// Alert history (GET /api/alerts).
+const AlertsPage = () => import('./pages/AlertsPage.vue');
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -42,6 +44,7 @@ export function createAppRouter(pinia: Pinia): Router {
           { path: 'incidents/:id', name: 'incident', component: IncidentPage, meta: { title: 'Incident' } },
           { path: 'incidents/:id/postmortem', name: 'postmortem', component: PostmortemPage, meta: { title: 'Post-mortem' } },
           { path: 'containers', name: 'containers', component: ContainersPage, meta: { title: 'Containers' } },
+          { path: 'alerts', name: 'alerts', component: AlertsPage, meta: { title: 'Alerts' } },
           { path: 'status', name: 'status', component: StatusPage, meta: { title: 'Status' } },
           { path: 'admin', name: 'admin', component: AdminPage, meta: { title: 'Admin' } },
           { path: 'account', name: 'account', component: AccountPage, meta: { title: 'Your account' } },

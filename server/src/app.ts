@@ -39,6 +39,8 @@ import { adminRoutes } from './http/routes/admin.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
+import { alertRoutes } from './http/routes/alerts.ts';
+import { AlertHistory } from './services/alerts.ts';
 import { webhookRoutes } from './http/routes/webhook.ts';
 import { metricsQueryRoutes } from './http/routes/metrics-query.ts';
 import { postmortemRoutes } from './http/routes/postmortems.ts';
@@ -258,7 +260,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   app.use('/api', webhookRoutes({
     storeReady: () => storeLife.isInitialized, webhookToken: () => startup.webhookToken(),
     sink, overloaded: () => sink.overloaded,
-    mapping: config.serviceMapping, registry: metrics.registry, logger: log,
+    mapping: config.serviceMapping, alertmanagerUrls: config.alertmanagerUrls, registry: metrics.registry, logger: log,
   }));
 
   const api = express.Router();
@@ -277,6 +279,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(adminRoutes(auth, audit, loginThrottle));
   api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
+  api.use(alertRoutes({ history: new AlertHistory({ store: deps.store }) }));
   api.use(pagingRoutes({
     admin: pagingAdmin,
     testChannel: (id, by) => testPages.testChannel(id, by),

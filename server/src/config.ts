@@ -113,7 +113,11 @@ export interface Config {
   serviceMapping: { labels: string[]; aliases: Record<string, string> };
   /** socket.io fan-out across replicas (REDIS_URL); unset → this replica's browsers only. */
   redisUrl?: string;
-  /** Alertmanager API addresses (ALERTMANAGER_URL): acknowledging silences an incident's alerts there. Credentials kept; shown only through redactUrl. */
+  /**
+   * Alertmanager API addresses (ALERTMANAGER_URL), without a trailing slash: acknowledging silences
+   * an incident's alerts there, and a truncated webhook is completed from them (empty: from the
+   * webhook's externalURL). Credentials kept; shown only through redactUrl.
+   */
   alertmanagerUrls: string[];
   /** This replica in a cluster (API.md "Several replicas"): its name, and where the other replicas reach it. */
   cluster: { replicaName?: string; replicaUrl?: string };
@@ -151,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const value = env[name];
-      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' || name.startsWith('NOTIFY_SECRET_KEY') ? '(hidden)' : JSON.stringify(value === undefined ? value : redactUrl(value));
+      const shown = name === 'ADMIN_PASSWORD' || name === 'WEBHOOK_TOKEN' || name.startsWith('NOTIFY_SECRET_KEY') ? '(hidden)' : JSON.stringify(value === undefined ? value : value.split(',').map((v) => redactUrl(v)).join(','));
       issues.push(`${name}=${shown}: ${issue.message}`);
     }
     throw new ConfigError(issues);
@@ -195,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     prometheusPollMs: Math.round(e.PROMETHEUS_POLL_SECONDS * 1000),
     serviceMapping: { labels: e.SERVICE_LABELS, aliases: e.SERVICE_MAP },
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
-    alertmanagerUrls: e.ALERTMANAGER_URL,
+    alertmanagerUrls: e.ALERTMANAGER_URL.map((u) => u.replace(/\/+$/, '')),
     cluster: {
       ...(e.REPLICA_NAME ? { replicaName: e.REPLICA_NAME } : {}),
       ...(e.REPLICA_URL ? { replicaUrl: e.REPLICA_URL.replace(/\/+$/, '') } : {}),

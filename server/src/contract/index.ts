@@ -13,3 +13,4 @@ export * from './paging.ts';
 export type * from './swarm.ts';
 export * from './silences.ts';
 export type * from './changes.ts';
+export type * from './alerts.ts';

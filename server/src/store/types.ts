@@ -3,6 +3,7 @@
 import type { ApiToken, AuditRecord, DeliveryState, Incident, IncidentStatus, Page, PageEvent, PublicUser, StoreKind, TimelineEntry } from '../contract/index.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { Signal } from '../domain/signal.ts';
+import type { AlertRepository } from './alerts.ts';
 
 // Records the API sends as they are stored are the contract's own shapes.
 export type { AuditRecord, Page, StoreKind } from '../contract/index.ts';
@@ -373,6 +374,8 @@ export interface Store {
   settings: SettingRepository;
   configs: ConfigRepository;
   outbox: OutboxRepository;
+  /** The alert history projection, written by `commit` (store/alerts.ts). */
+  alerts: AlertRepository;
 }
 
 export class StoreConflictError extends Error {

@@ -4,10 +4,19 @@ import path from 'node:path';
 import { freePort } from './ports.ts';
 import { findExecutable, makeTempDir, removeTempDir, startProcess, waitForHttp, type TrackedProcess } from './resources.ts';
 
-export type AlertmanagerOptions =
+/** An HA member: gossip on 127.0.0.1:`listenPort`, joined to the peers' gossip ports. */
+export interface AlertmanagerCluster {
+  listenPort: number;
+  peerPorts: number[];
+  /** Alertmanager's wait per position in the cluster before it notifies (default 15s); short → members notify at once. */
+  peerTimeout?: string;
+}
+
+export type AlertmanagerOptions = (
   | { configFile: string; configYaml?: never }
   /** Written into the instance's temp folder: relative paths in it (credentials_file…) resolve there. */
-  | { configYaml: string; configFile?: never };
+  | { configYaml: string; configFile?: never }
+) & { cluster?: AlertmanagerCluster };
 
 export interface RunningAlertmanager {
   /** Base URL without a trailing slash; also the externalURL Alertmanager puts in webhook payloads. */
@@ -41,8 +50,15 @@ export async function startAlertmanager(options: AlertmanagerOptions & { port?: 
     `--storage.path=${path.join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     `--web.external-url=${url}/`,
-    // Empty: no gossip cluster, so no extra port and no waiting for peers to settle.
-    '--cluster.listen-address=',
+    ...(options.cluster === undefined
+      // Empty: no gossip cluster, so no extra port and no waiting for peers to settle.
+      ? ['--cluster.listen-address=']
+      : [
+          `--cluster.listen-address=127.0.0.1:${options.cluster.listenPort}`,
+          `--cluster.advertise-address=127.0.0.1:${options.cluster.listenPort}`,
+          ...options.cluster.peerPorts.map((p) => `--cluster.peer=127.0.0.1:${p}`),
+          ...(options.cluster.peerTimeout === undefined ? [] : [`--cluster.peer-timeout=${options.cluster.peerTimeout}`]),
+        ]),
     '--log.level=warn',
   ];
   let proc: TrackedProcess | undefined;

@@ -116,7 +116,6 @@ describe('the webhook on the embedded store', () => {
     const alert = { ...firing.alerts[0], fingerprint: 'bbbbbbbbbbbbbbbb' };
     const { fingerprint: _f, ...noFingerprint } = alert;
     const cases: Array<[unknown, RegExp]> = [
-      [{ ...firing, version: '3' }, /version/],
       [{ ...firing, alerts: [alert, noFingerprint] }, /alerts\.1\.fingerprint/],
       [{ ...firing, alerts: [{ ...alert, status: 'pending' }] }, /alerts\.0\.status/],
       [{ ...firing, alerts: [{ ...alert, startsAt: 'yesterday' }] }, /alerts\.0\.startsAt/],
@@ -128,6 +127,13 @@ describe('the webhook on the embedded store', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect(res.body.error.message).toMatch(field);
+    }
+    // Another payload version is named before anything else is looked at.
+    for (const body of [{ ...firing, version: '3' }, { ...firing, version: '5', alerts: 'a new shape' }, { alerts: [] }]) {
+      const res = await post(vigil, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('unsupported_version');
+      expect(res.body.error.message).toMatch(/version "4"/);
     }
     const notJson = await post(vigil, '{"version": "4", ', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' });
     expect(notJson.status).toBe(400);

@@ -10,6 +10,7 @@ import { migrate, MIGRATIONS, schemaVersion } from '../../src/store/sqlite/migra
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite/store.ts';
 import { storeContract } from './store-contract.ts';
 import { commitContract } from './store-contract-commit.ts';
+import { alertsContract } from './store-contract-alerts.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'vigil-store-test-'));
 let runs = 0;
@@ -27,6 +28,20 @@ storeContract('embedded (SQLite)', () => {
 commitContract('embedded (SQLite)', () => {
   const dir = freshDir();
   return { open: (fault) => new SqliteStore(dir, fault ? { beforeCommitWrite: fault } : {}) };
+});
+
+alertsContract('embedded (SQLite)', () => {
+  const dir = freshDir();
+  return {
+    store: new SqliteStore(dir),
+    reopen: () => new SqliteStore(dir),
+    // Back to the schema before the history: migration 9 runs again and builds it from the signals.
+    async forgetHistory() {
+      const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+      db.exec('DROP TABLE alerts; DROP TABLE alert_labels; DROP TABLE alert_periods; DROP TABLE alert_incidents; PRAGMA user_version = 8');
+      db.close();
+    },
+  };
 });
 
 function indexNames(file: string): string[] {
@@ -142,6 +157,25 @@ describe('embedded store: file and schema', () => {
                  WHERE id IN (SELECT outbox_id FROM outbox_incidents WHERE incident_id = ?)
                    AND +state = 'pending' AND event IN (SELECT value FROM json_each(?))`)).toMatch(/SEARCH outbox_incidents USING PRIMARY KEY/);
     expect(plan('SELECT * FROM config_docs WHERE kind = ? ORDER BY updated_at, id LIMIT ?')).toMatch(/USING INDEX config_docs_in_order/);
+    db.close();
+  });
+
+  it('the alert history\'s queries read their indexes, not the signals or the whole alerts table', async () => {
+    const dir = freshDir();
+    const store = new SqliteStore(dir);
+    await store.init();
+    await store.close();
+    const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
+    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => String(r['detail'])).join('; ');
+    // The statements SqliteAlerts builds (sqlite/alerts.ts).
+    expect(plan('SELECT * FROM alerts ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/SCAN alerts USING INDEX alerts_newest/);
+    expect(plan('SELECT * FROM alerts WHERE service = ? ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/USING INDEX alerts_by_service \(service=\?\)/);
+    expect(plan('SELECT * FROM alerts WHERE alertname = ? ORDER BY last_at DESC, fingerprint DESC LIMIT ?')).toMatch(/USING INDEX alerts_by_name \(alertname=\?\)/);
+    expect(plan('SELECT * FROM alerts WHERE fingerprint IN (SELECT fingerprint FROM alert_labels WHERE key = ? AND value = ?) ORDER BY last_at DESC, fingerprint DESC LIMIT ?'))
+      .toMatch(/SEARCH alert_labels USING PRIMARY KEY \(key=\? AND value=\?\)/);
+    expect(plan('SELECT starts_at, ends_at FROM alert_periods WHERE fingerprint = ? AND starts_at < ? AND (ends_at IS NULL OR ends_at > ?) AND starts_at < ? ORDER BY starts_at DESC LIMIT ?'))
+      .toMatch(/SEARCH alert_periods USING PRIMARY KEY \(fingerprint=\? AND starts_at<\?\)/);
+    expect(plan('SELECT incident_id, at FROM alert_incidents WHERE fingerprint = ? ORDER BY at DESC, incident_id DESC LIMIT ?')).toMatch(/SEARCH alert_incidents USING PRIMARY KEY \(fingerprint=\?\)/);
     db.close();
   });
 

@@ -12,6 +12,7 @@ import { probeFerretDb, startFerretDb } from '../harness/ferretdb.ts';
 import { freePort } from '../harness/ports.ts';
 import { signal, storeContract, t } from './store-contract.ts';
 import { commitContract } from './store-contract-commit.ts';
+import { alertsContract } from './store-contract-alerts.ts';
 
 const ferretBinary = await requireComponent('FerretDB', probeFerretDb);
 const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -61,6 +62,26 @@ describeWith(ferretBinary, 'MongoDB store on FerretDB', (binary) => {
   commitContract('MongoDB (FerretDB)', () => {
     const url = `${ferret.url}vigil_${runId}_${++databases}`;
     return { open: (fault) => new MongoStore(url, fault ? { afterCommitStep: fault } : {}) };
+  });
+
+  alertsContract('MongoDB (FerretDB)', () => {
+    const dbName = `vigil_${runId}_${++databases}`;
+    const url = `${ferret.url}${dbName}`;
+    return {
+      store: new MongoStore(url),
+      reopen: () => new MongoStore(url),
+      // As a database written before the history: no projection, no "backfilled" setting.
+      async forgetHistory() {
+        const client = new MongoClient(ferret.url, { serverSelectionTimeoutMS: 3_000 });
+        try {
+          const db = client.db(dbName);
+          for (const name of ['alerts', 'alert_periods', 'alert_incidents']) await db.collection(name).drop().catch(() => undefined);
+          await db.collection<{ _id: string }>('settings').deleteOne({ _id: 'alert_history_backfilled_v1' });
+        } finally {
+          await client.close();
+        }
+      },
+    };
   });
 
   it('creates the indexes the queries and the uniqueness rules rely on', async () => {

@@ -68,10 +68,11 @@ describe('loadConfig', () => {
     expect(issuesOf({ DOCKER_HOSTS: 'tcp://ops:hunter2-secret@nope' })).toEqual(['DOCKER_HOSTS="tcp://nope": expected unix:///path/to/docker.sock or tcp://host:port']);
   });
 
-  test('ALERTMANAGER_URL: unset → no Alertmanager; several comma-separated; a bad or repeated one refused, its password never shown', () => {
+  test('ALERTMANAGER_URL: unset → no Alertmanager; several comma-separated, trailing slashes dropped; a bad or repeated one refused, its password never shown', () => {
     expect(loadConfig({}, '/').alertmanagerUrls).toEqual([]);
+    expect(loadConfig({ ALERTMANAGER_URL: ' ' }, '/').alertmanagerUrls).toEqual([]);
     expect(loadConfig({ ALERTMANAGER_URL: ' http://am-1:9093 , https://ops:s3cret@am-2:9093/ ' }, '/').alertmanagerUrls)
-      .toEqual(['http://am-1:9093', 'https://ops:s3cret@am-2:9093/']);
+      .toEqual(['http://am-1:9093', 'https://ops:s3cret@am-2:9093']);
     let issues: string[] = [];
     try {
       loadConfig({ ALERTMANAGER_URL: 'ftp://ops:s3cret@am:21,http://am:9093,http://am:9093' }, '/');
@@ -80,7 +81,8 @@ describe('loadConfig', () => {
     }
     expect(issues.some((i) => i.startsWith('ALERTMANAGER_URL="ftp://am:21"'))).toBe(true);
     expect(issues).toContain('ALERTMANAGER_URL: names the same Alertmanager twice');
-    expect(issues.join('\n')).not.toContain('s3cret');
+    expect(issues.join('
+')).not.toContain('s3cret');
   });
 
   test('empty optional secrets mean "generate one"', () => {

@@ -19,8 +19,32 @@ export const alertmanagerAlertSchema = z.looseObject({
   fingerprint: z.string().min(1),
 });
 
+/** The only webhook payload version Alertmanager has sent, 0.16 through 0.34. */
+export const WEBHOOK_VERSION = '4';
+
+/**
+ * The payload's `version` when it is not the one Vigil reads (checked before the rest of the body,
+ * so a future format is named as such, not as a pile of missing fields); null when it is "4".
+ */
+export function unsupportedVersion(body: unknown): string | null {
+  // Not an object at all: not a payload of any version, for the schema to name.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const version = (body as Record<string, unknown>)['version'];
+  if (version === WEBHOOK_VERSION) return null;
+  return version === undefined ? '(none)' : JSON.stringify(version).slice(0, 40);
+}
+
+/**
+ * The receiver's name as configured: Alertmanager writes it regex-escaped in the webhook (Go's
+ * regexp.QuoteMeta, e.g. `vigil\-webhook`). A backslash before any character that is not a letter
+ * or digit is QuoteMeta's; the raw value stays in the signal's raw data.
+ */
+export function unescapeReceiver(receiver: string): string {
+  return receiver.replace(/\\([^A-Za-z0-9])/g, '$1');
+}
+
 export const alertmanagerWebhookSchema = z.looseObject({
-  version: z.literal('4'),
+  version: z.literal(WEBHOOK_VERSION),
   groupKey: z.string(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
   status: z.enum(['firing', 'resolved']),
@@ -101,6 +125,7 @@ export function alertToSignal(
     labels: alert.labels,
     generatorURL: alert.generatorURL,
   };
+  if (notification !== undefined && typeof notification['receiver'] === 'string') attributes['receiver'] = unescapeReceiver(notification['receiver']);
   if (firing) attributes['firingAt'] = new Date(Date.parse(alert.startsAt)).toISOString();
   const optional: Record<string, string | undefined> = {
     severity: alert.labels['severity'],

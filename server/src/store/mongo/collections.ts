@@ -4,7 +4,7 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  AlertDoc, AlertIncidentDoc, AlertPeriodDoc, ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
 
 export interface Collections {
@@ -24,6 +24,10 @@ export interface Collections {
   /** Several replicas (cluster/README.md): the leader lease, and the queue of followers' signals. */
   leases: Collection<LeaseDoc>;
   forwarded: Collection<SignalDoc>;
+  /** Alert history (store/alerts.ts). */
+  alerts: Collection<AlertDoc>;
+  alertPeriods: Collection<AlertPeriodDoc>;
+  alertIncidents: Collection<AlertIncidentDoc>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -43,6 +47,9 @@ export function collectionsOf(db: Db): Collections {
     outbox: db.collection<OutboxDoc>('outbox'),
     leases: db.collection<LeaseDoc>('cluster_terms'),
     forwarded: db.collection<SignalDoc>('forwarded_signals'),
+    alerts: db.collection<AlertDoc>('alerts'),
+    alertPeriods: db.collection<AlertPeriodDoc>('alert_periods'),
+    alertIncidents: db.collection<AlertIncidentDoc>('alert_incidents'),
   };
 }
 
@@ -85,6 +92,13 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'outbox', name: 'by_channel', keys: { channelId: 1, createdAt: -1, _id: -1 } },
   // Small (what followers handed in and the leader has not taken yet): read in arrival order.
   { collection: 'forwarded', name: 'in_order', keys: { receivedAt: 1, _id: 1 } },
+  // Alert history: newest first, filtered by service, name or label pairs; an alert's periods and incidents.
+  { collection: 'alerts', name: 'newest_first', keys: { lastAt: -1, _id: -1 } },
+  { collection: 'alerts', name: 'by_service', keys: { service: 1, lastAt: -1, _id: -1 } },
+  { collection: 'alerts', name: 'by_name', keys: { alertname: 1, lastAt: -1, _id: -1 } },
+  { collection: 'alerts', name: 'by_label', keys: { labelPairs: 1 } },
+  { collection: 'alertPeriods', name: 'by_alert', keys: { fingerprint: 1, startsAt: -1 } },
+  { collection: 'alertIncidents', name: 'by_alert', keys: { fingerprint: 1, at: -1, incidentId: -1 } },
   { collection: 'outbox', name: 'ack_token_hash', keys: { ackTokenHash: 1 }, unique: true, sparse: true },
 ];
 

@@ -15,6 +15,7 @@ import type { Signal } from '../../domain/signal.ts';
 import type { CommitBatch, CommitResult, CursorUpdate } from '../types.ts';
 import type { Collections } from './collections.ts';
 import { insertNew } from './collections.ts';
+import { projectCommit } from './alerts.ts';
 import type { CursorDoc, IncidentAliasDoc, IncidentDoc, TimelineDoc } from './documents.ts';
 import { docToSignal, entryToDoc, incidentToDoc, signalToDoc } from './documents.ts';
 
@@ -125,6 +126,8 @@ export async function commitBatch(c: Collections, batch: CommitBatch, mark: Appl
     }
   }
   await writeDecisions(c, decisions, now, fault);
+  // Before the mark: a crash here leaves the signals unapplied, and their restore re-appends the entries that carry them.
+  await projectCommit(c, fresh, decisions);
   const cursors: CursorDoc[] = (batch.cursors ?? []).map((u) => ({ _id: cursorId(u.source, u.host), source: u.source, host: u.host, value: u.value }));
   const applied = [fresh.length > 0 ? storedAt : undefined, mark.pending].filter((x): x is string => x !== undefined).sort().at(-1);
   // Last, after the cursors: everything before it is written.

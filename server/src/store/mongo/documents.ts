@@ -320,3 +320,31 @@ export interface OutboxDoc {
   ackTokenHash?: string;
   ackExpiresAt?: string;
 }
+
+/** Alert history (store/alerts.ts, mongo/alerts.ts). */
+export interface AlertDoc {
+  _id: string;
+  alertname: string;
+  service?: string;
+  labels: Record<string, string>;
+  /** `name=value` per label (names cannot hold `=`): one multikey index answers any label filter. */
+  labelPairs: string[];
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface AlertPeriodDoc {
+  /** JSON of [fingerprint, startsAt]. */
+  _id: string;
+  fingerprint: string;
+  startsAt: string;
+  endsAt: string | null;
+}
+
+export interface AlertIncidentDoc {
+  /** JSON of [fingerprint, incidentId]. */
+  _id: string;
+  fingerprint: string;
+  incidentId: string;
+  at: string;
+}

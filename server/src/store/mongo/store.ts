@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
 import { MongoAudit, MongoCursors, MongoSettings } from './bookkeeping.ts';
 import { collectionsOf, ensureIndexes, MongoHandle } from './collections.ts';
+import { backfillAlertHistory, MongoAlerts } from './alerts.ts';
 import { AppliedMark, commitBatch } from './commit.ts';
 import type { CommitStep } from './commit.ts';
 import { MongoConfigs } from './configs.ts';
@@ -73,6 +74,7 @@ export class MongoStore implements Store {
   readonly configs = new MongoConfigs(this.handle);
   readonly outbox = new MongoOutbox(this.handle);
   readonly cluster = new MongoCluster(this.handle);
+  readonly alerts = new MongoAlerts(this.handle);
 
   constructor(url: string, options: MongoStoreOptions = {}) {
     this.url = url;
@@ -112,6 +114,8 @@ export class MongoStore implements Store {
     const collections = collectionsOf(client.db(this.dbName));
     try {
       await ensureIndexes(collections);
+      const backfilled = await backfillAlertHistory(collections);
+      if (backfilled > 0) this.log?.info({ alertSignals: backfilled }, 'alert history built from the stored alert signals');
       const renamed = await ensureUniqueUsernames(collections);
       if (this.log) logCaseClashRenames(renamed, this.log);
     } catch (err) {

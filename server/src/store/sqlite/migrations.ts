@@ -256,6 +256,70 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX signals_by_kind ON signals (kind, at, id);
     `,
   },
+  {
+    version: 9,
+    name: 'alert history: alerts, their firing periods, labels and incidents, built from the stored alert signals',
+    // The projection GET /api/alerts reads (store/alerts.ts), so it never scans the signals; the
+    // backfill gives alerts stored before this version their history. startsAt is normalized to
+    // ISO with milliseconds as the runtime projection does (Alertmanager trims trailing zeros).
+    sql: `
+      CREATE TABLE alerts (
+        fingerprint TEXT PRIMARY KEY,
+        alertname TEXT NOT NULL,
+        service TEXT,
+        labels TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX alerts_newest ON alerts (last_at, fingerprint);
+      CREATE INDEX alerts_by_service ON alerts (service, last_at, fingerprint);
+      CREATE INDEX alerts_by_name ON alerts (alertname, last_at, fingerprint);
+      CREATE TABLE alert_labels (
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (key, value, fingerprint)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE alert_periods (
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT,
+        PRIMARY KEY (fingerprint, starts_at)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE alert_incidents (
+        fingerprint TEXT NOT NULL,
+        incident_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (fingerprint, incident_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TEMP TABLE alert_facts AS
+        SELECT json_extract(attributes, '$.fingerprint') AS fp,
+               coalesce(json_extract(attributes, '$.alertname'), json_extract(attributes, '$.labels.alertname'), '') AS alertname,
+               service, json_extract(attributes, '$.labels') AS labels, kind, at,
+               strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(attributes, '$.startsAt')) AS starts_at,
+               coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(attributes, '$.endsAt')), at) AS ends_at
+        FROM signals
+        WHERE kind IN ('alert.firing', 'alert.resolved')
+          AND json_type(attributes, '$.fingerprint') = 'text'
+          AND json_type(attributes, '$.labels') = 'object';
+      DELETE FROM alert_facts WHERE starts_at IS NULL OR fp = '';
+      INSERT INTO alerts (fingerprint, alertname, service, labels, first_at, last_at)
+        SELECT fp, alertname, service, labels, min(starts_at), max(at) FROM alert_facts GROUP BY fp;
+      INSERT OR IGNORE INTO alert_labels (key, value, fingerprint)
+        SELECT l.key, l.value, a.fingerprint FROM alerts a, json_each(a.labels) l WHERE l.type = 'text';
+      INSERT INTO alert_periods (fingerprint, starts_at, ends_at)
+        SELECT fp, starts_at, max(CASE WHEN kind = 'alert.resolved' THEN ends_at END) FROM alert_facts GROUP BY fp, starts_at;
+      INSERT OR IGNORE INTO alert_incidents (fingerprint, incident_id, at)
+        SELECT json_extract(s.value, '$.attributes.fingerprint'), t.incident_id, min(t.at)
+        FROM timeline_entries t, json_each(t.data, '$.signals') s
+        WHERE t.source IN ('alertmanager', 'prometheus')
+          AND json_extract(s.value, '$.kind') IN ('alert.firing', 'alert.resolved')
+          AND json_type(s.value, '$.attributes.fingerprint') = 'text'
+        GROUP BY 1, 2;
+      DROP TABLE alert_facts;
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from '../../logger.ts';
 import { logCaseClashRenames } from '../usernames.ts';
 import type { CommitBatch, CommitResult, Store } from '../types.ts';
+import { SqliteAlerts } from './alerts.ts';
 import { SqliteApiTokens, SqliteSessions, SqliteUsers } from './access.ts';
 import { SqliteAudit, SqliteCursors, SqliteSettings } from './bookkeeping.ts';
 import { SqliteConfigs } from './configs.ts';
@@ -48,6 +49,7 @@ export class SqliteStore implements Store {
   readonly settings = new SqliteSettings(this.conn);
   readonly configs = new SqliteConfigs(this.conn);
   readonly outbox = new SqliteOutbox(this.conn);
+  readonly alerts = new SqliteAlerts(this.conn);
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     this.dataDir = dataDir;

@@ -2,8 +2,10 @@
 // statements: the repositories run them one at a time, `commit` runs a whole batch in one transaction.
 import type { Incident, TimelineEntry } from '../../contract/index.ts';
 import type { Signal } from '../../domain/signal.ts';
+import { alertProjection } from '../alerts.ts';
 import { toJsonText } from '../records.ts';
 import type { CommitBatch, CommitResult } from '../types.ts';
+import { writeAlertProjection } from './alerts.ts';
 import type { SqliteConnection } from './connection.ts';
 import { orNull } from './connection.ts';
 
@@ -111,6 +113,8 @@ export function commitBatch(conn: SqliteConnection, batch: CommitBatch, beforeWr
         case 'timeline:append': appendEntry(conn, d.entry, now); break;
       }
     }
+    const alerts = alertProjection(fresh, decisions);
+    writeAlertProjection(conn, alerts.facts, alerts.links);
     for (const c of batch.cursors ?? []) {
       write();
       setCursor(conn, c.source, c.host, c.value);
