@@ -81,8 +81,7 @@ describe('loadConfig', () => {
     }
     expect(issues.some((i) => i.startsWith('ALERTMANAGER_URL="ftp://am:21"'))).toBe(true);
     expect(issues).toContain('ALERTMANAGER_URL: names the same Alertmanager twice');
-    expect(issues.join('
-')).not.toContain('s3cret');
+    expect(issues.join('\n')).not.toContain('s3cret');
   });
 
   test('empty optional secrets mean "generate one"', () => {
