@@ -131,9 +131,16 @@ async function main(): Promise<void> {
     const opened = list.items.find((i) => Date.parse(i.openedAt) >= killedAt - 5_000 || (s.force && i.status !== 'resolved'));
     return opened && await get(`/api/incidents/${opened.id}`) as Incident;
   };
-  const incident = await until(30_000, incidentOf);
-  if (!incident) throw new GameDayError(`Vigil opened no incident for ${s.service} within 30 s of the kill: is its Docker source up? See ${s.vigilUrl}/readyz`);
-  const detection = incident.timeline?.find((e) => e.source === 'docker') ?? incident.timeline?.[0];
+  const opened = await until(30_000, incidentOf);
+  if (!opened) throw new GameDayError(`Vigil opened no incident for ${s.service} within 30 s of the kill: is its Docker source up? See ${s.vigilUrl}/readyz`);
+  // The incident opens at the die; the die's own entry follows once Docker's kill → die → stop burst
+  // is complete (the supervisor's decision can be on the timeline before it), so wait for it.
+  const dockerEntry = (i: Incident | undefined) => i?.timeline?.find((e) => e.source === 'docker');
+  const incident = dockerEntry(opened) ? opened : await until(10_000, async () => {
+    const now = await incidentOf();
+    return dockerEntry(now) ? now : undefined;
+  }) ?? opened;
+  const detection = dockerEntry(incident) ?? incident.timeline?.[0];
 
   const healed = await until(s.healTimeoutMs, async () => {
     const info = await d.getContainer(target.Id).inspect().catch(() => undefined);
