@@ -12,9 +12,11 @@ import { KIND } from '../domain/index.ts';
 import type { Signal } from '../domain/signal.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
-import { AlertmanagerRefused, AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
-import { firingAlerts, incidentOfSilence, matchersFor, silenceComment, VIGIL_CREATOR, type AmSilence } from './matchers.ts';
-import { alertnameOf, concerns, declined, expiredEarly, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
+import { AlertmanagerUnreachable, type AlertmanagerClient } from './client.ts';
+import { firingAlerts, incidentOfSilence, type AmSilence } from './matchers.ts';
+import { alertnameOf, expiredEarly, incidentSilenceView, liveSilenceOf, wantsSilence } from './rules.ts';
+import { OthersSilences } from './others.ts';
+import { reconcileOwn } from './own.ts';
 import { SilenceRecorder } from './recorder.ts';
 import { SilenceDuration } from './setting.ts';
 
@@ -25,10 +27,8 @@ const TRACK_LIMIT = 5_000;
 const TIMELINE_BATCH = 200;
 /** Between two passes at least this long, however many incident changes ask for one (an alert storm). */
 const MIN_PASS_GAP_MS = 1_000;
-/** A Vigil silence ending sooner than this is followed by a new one (the incident is still acknowledged). */
-const RENEW_BEFORE_MS = 2 * 60_000;
-/** Others' silences whose expiry is awaited, at most. */
-const WATCH_LIMIT = 10_000;
+/** Vigil silences of incidents not followed, remembered at most. */
+const STRANGERS_LIMIT = 10_000;
 
 interface Tracked {
   incident: Incident;
@@ -62,8 +62,7 @@ export class SilenceService {
   private readonly now: () => Date;
   private readonly tracked = new Map<string, Tracked>();
   private readonly state = new Map<string, AmState>();
-  /** Others' silences seen on an incident, until their expiry is recorded: `am|id` → incident. */
-  private readonly watched = new Map<string, Incident>();
+  private readonly others: OthersSilences;
   private readonly recorder: SilenceRecorder;
   private readonly duration: SilenceDuration;
   /** Vigil silences of incidents not followed, already looked up: id → resolved (expire it) or not. */
@@ -80,6 +79,7 @@ export class SilenceService {
     this.now = deps.now ?? (() => new Date());
     for (const c of deps.clients) this.state.set(c.name, { reachable: null, silences: [], alerts: [] });
     this.recorder = new SilenceRecorder({ record: deps.record, log: this.log, now: this.now });
+    this.others = new OthersSilences({ recorder: this.recorder, publicUrl: deps.publicUrl });
     this.duration = new SilenceDuration(deps.store.settings);
   }
 
@@ -219,8 +219,11 @@ export class SilenceService {
     try {
       for (const t of this.tracked.values()) {
         if (t.firing === null) continue;
-        await this.silenceIncident(client, am, t, signals);
-        this.noticeOthers(client, am, t, signals);
+        await reconcileOwn({
+          client, silences: am.silences, incident: t.incident, firing: t.firing, signals, recorder: this.recorder, log: this.log,
+          publicUrl: this.deps.publicUrl, now: this.now, fence: this.deps.fence, maxDurationSeconds: () => this.maxDurationSeconds(),
+        });
+        this.others.notice(client, am.silences, t.incident, t.firing, signals);
       }
       await this.expireStrangers(client, am, signals);
       this.noticeExpiries(client, am, signals);
@@ -246,84 +249,9 @@ export class SilenceService {
     am.error = message;
   }
 
-  /** Makes what an acknowledged incident lacks; expires what a resolved one still has. */
-  private async silenceIncident(client: AlertmanagerClient, am: AmState, t: Tracked, signals: Signal[]): Promise<void> {
-    const own = am.silences.filter((s) => incidentOfSilence(s, this.deps.publicUrl) === t.incident.id);
-    if (t.incident.status === 'resolved') {
-      for (const s of own) {
-        if (s.state === 'expired') continue;
-        await this.deps.fence?.();
-        await client.expireSilence(s.id);
-        s.state = 'expired';
-        s.endsAt = this.now().toISOString();
-        s.updatedAt = s.endsAt;
-        this.recorder.push(signals, KIND.silenceExpired, client, t.incident, `expired:${s.id}`, {
-          silenceId: s.id, createdBy: s.createdBy, ...alertnameOf(s), reason: 'incident resolved',
-        });
-      }
-      return;
-    }
-    if (!wantsSilence(t.incident) || t.firing === null) return;
-    // A silence about to run out on an incident still acknowledged is followed by a new one before it ends.
-    const renewBefore = this.now().getTime() + RENEW_BEFORE_MS;
-    for (const labels of t.firing.values()) {
-      if (liveSilenceOf(own, labels, renewBefore) !== undefined) continue;
-      if (declined(own, labels)) continue;
-      const startsAt = this.now();
-      const endsAt = new Date(startsAt.getTime() + (await this.maxDurationSeconds()) * 1000);
-      const silence = {
-        matchers: matchersFor(labels), startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), createdBy: VIGIL_CREATOR,
-        comment: silenceComment({ incidentId: t.incident.id, publicUrl: this.deps.publicUrl, acknowledgedBy: t.incident.acknowledgedBy }),
-      };
-      await this.deps.fence?.();
-      let id: string;
-      try {
-        id = await client.createSilence(silence);
-      } catch (err) {
-        if (!(err instanceof AlertmanagerRefused)) throw err;
-        // Alertmanager answers but will not take this one (credentials, a label it refuses): said once, tried again each pass.
-        this.log.warn({ alertmanager: client.name, incident: t.incident.id, err: err.message }, 'Alertmanager refused the silence; retrying');
-        this.recorder.push(signals, KIND.silencePending, client, t.incident, `refused:${labels['alertname'] ?? ''}:${matchersFor(labels).map((m) => `${m.name}=${m.value}`).join(',')}`, {
-          ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }), error: err.message.slice(0, 300), refused: true,
-        });
-        continue;
-      }
-      am.silences.push({ id, state: 'active', ...silence, updatedAt: silence.startsAt });
-      this.log.info({ alertmanager: client.name, incident: t.incident.id, silence: id }, 'silenced the incident\'s alert');
-      this.recorder.push(signals, KIND.silenceCreated, client, t.incident, `created:${id}`, {
-        silenceId: id, createdBy: VIGIL_CREATOR, endsAt: silence.endsAt, ...(labels['alertname'] === undefined ? {} : { alertname: labels['alertname'] }),
-      });
-    }
-  }
-
-  /** Others' silences matching an incident's firing alerts: on its timeline once, and watched for their expiry. */
-  private noticeOthers(client: AlertmanagerClient, am: AmState, t: Tracked, signals: Signal[]): void {
-    if (t.firing === null || t.incident.status === 'resolved') return;
-    for (const s of am.silences) {
-      if (incidentOfSilence(s, this.deps.publicUrl) !== undefined || s.state === 'expired') continue;
-      const matched = concerns(s, t.incident, t.firing);
-      if (matched === undefined) continue;
-      const key = `${client.name}|${s.id}`;
-      if (!this.watched.has(key) && this.watched.size < WATCH_LIMIT) this.watched.set(key, t.incident);
-      this.recorder.push(signals, KIND.silenceSeen, client, t.incident, `seen:${s.id}`, {
-        silenceId: s.id, createdBy: s.createdBy, endsAt: s.endsAt, comment: s.comment.slice(0, 500), ...(matched['alertname'] === undefined ? {} : { alertname: matched['alertname'] }),
-      }, true);
-    }
-  }
-
   /** Expiries: of others' silences Vigil watched, and of Vigil's own (its end reached, or expired by someone). */
   private noticeExpiries(client: AlertmanagerClient, am: AmState, signals: Signal[]): void {
-    const byId = new Map(am.silences.map((s) => [s.id, s]));
-    for (const [key, incident] of this.watched) {
-      const [name, id = ''] = key.split('|');
-      if (name !== client.name) continue;
-      const s = byId.get(id);
-      if (s !== undefined && s.state !== 'expired') continue;
-      this.watched.delete(key);
-      this.recorder.push(signals, KIND.silenceExpired, client, incident, `expired:${id}`, {
-        silenceId: id, createdBy: s?.createdBy ?? 'someone', ...(s === undefined ? { reason: 'no longer listed by Alertmanager' } : {}),
-      }, true);
-    }
+    this.others.expiries(client, am.silences, signals);
     for (const s of am.silences) {
       if (s.state !== 'expired') continue;
       const id = incidentOfSilence(s, this.deps.publicUrl);
@@ -347,7 +275,7 @@ export class SilenceService {
         resolved = incident?.status === 'resolved' ? incident : null;
         // Still active but not followed (past the limit at start): followed from now on.
         if (incident && incident.status !== 'resolved') this.tracked.set(id, { incident, firing: null });
-        if (this.strangers.size > WATCH_LIMIT) this.strangers.clear();
+        if (this.strangers.size > STRANGERS_LIMIT) this.strangers.clear();
         this.strangers.set(s.id, resolved);
       }
       if (resolved === null) continue;
