@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
 import { AuthService } from './auth/service.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
+import { AccountService } from './auth/accounts.ts';
 import type { WebhookToken } from './auth/webhook-token.ts';
 import { AuditLog } from './audit.ts';
 import { createMetrics } from './metrics.ts';
@@ -36,6 +37,7 @@ import { API_BODY_LIMIT, jsonBody } from './http/body.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { adminRoutes } from './http/routes/admin.ts';
+import { accountRoutes } from './http/routes/accounts.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
@@ -105,7 +107,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   const storeReady = () => storeLife.ready();
   const auth = new AuthService(deps.store, { sessionTtlMs: config.sessionTtlMs, logger: log });
   const audit = new AuditLog(deps.store);
-  const loginThrottle = new LoginThrottle();
+  const loginThrottle = new LoginThrottle(deps.store.loginThrottle, undefined, log);
+  const accounts = new AccountService(deps.store, auth);
   const origins = new OriginPolicy(config.publicUrl);
   // Several replicas on one MongoDB: the lease decides who leads (cluster/README.md).
   const replica = replicaName(config.cluster.replicaName);
@@ -272,11 +275,12 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
     if (startup.state === 'pending') throw new HttpError(503, 'store_unavailable', 'Vigil is finishing its start; nothing was changed. Try again in a moment.');
     next();
   });
-  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle }));
+  api.use('/auth', authRoutes({ auth, audit, cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, throttle: loginThrottle, accounts }));
   api.use(authenticate(auth));
   // On a follower, what only the leader holds is asked of the leader.
   api.use(leaderProxy(cluster, replica));
   api.use(adminRoutes(auth, audit, loginThrottle));
+  api.use(accountRoutes(accounts, audit));
   api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
   api.use(alertRoutes({ history: new AlertHistory({ store: deps.store }) }));

@@ -32,8 +32,17 @@ export interface NewSession {
   expiresAt: string;
 }
 
-/** A sign-in: the new session, or who it was for when it failed (`username` only when that user exists). */
-export type LoginResult = { ok: true; session: NewSession } | { ok: false; username?: string };
+/**
+ * A sign-in: the new session, or who it was for when it failed (`username` only when that user
+ * exists); `disabled` when the password was right but an admin disabled the user.
+ */
+export type LoginResult = { ok: true; session: NewSession } | { ok: false; username?: string; disabled?: true };
+
+/** Why a bearer token was refused, when saying so helps its owner (an unknown token is just 401). */
+export type BearerRefusal = 'token_expired';
+
+/** Records a token's use at most this often: one write a minute per token, not one per request. */
+const TOKEN_TOUCH_MS = 60_000;
 
 /** Creating a user whose name is taken, in any case: says by whom. */
 export class UsernameTakenError extends Error {
@@ -54,6 +63,7 @@ export class AuthService {
   private readonly now: () => Date;
   private lastSweep = 0;
   private readonly revokeListeners: (() => void)[] = [];
+  private readonly userEndedListeners: ((userId: string) => void)[] = [];
 
   constructor(store: Store, options: { sessionTtlMs: number; logger: Logger; now?: () => Date }) {
     this.store = store;
@@ -63,15 +73,17 @@ export class AuthService {
   }
 
   /**
-   * Checks credentials (the username regardless of case). Fails alike for an unknown user, a disabled
-   * one and a wrong password; the result names the user only for the audit log.
+   * Checks credentials (the username regardless of case). Fails alike for an unknown user, a deleted
+   * one and a wrong password; only with the right password is a disabled user told so. The result
+   * names the user only for the audit log.
    */
   async login(username: string, password: string, ip?: string): Promise<LoginResult> {
     const user = await this.store.users.byUsername(username);
     // Verify against a dummy hash for unknown users so response time does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user) return { ok: false };
-    if (!ok || user.disabled) return { ok: false, username: user.username };
+    if (!ok || user.deletedAt !== undefined) return { ok: false, username: user.username };
+    if (user.disabled) return { ok: false, username: user.username, disabled: true };
     const cookieValue = randomSecret();
     const csrfToken = randomSecret();
     const now = this.now();
@@ -92,15 +104,37 @@ export class AuthService {
       return null;
     }
     const user = await this.store.users.byId(session.userId);
-    if (!user || user.disabled) return null;
+    if (!user || user.disabled || user.deletedAt !== undefined) return null;
     return { via: 'session', actor: user.username, role: user.role, user: toPublicUser(user), csrfToken: session.csrfToken, sessionHash: idHash };
   }
 
+  /**
+   * A token holds while it is not revoked, not expired, and the user who made it is neither disabled
+   * nor deleted (a token made by another token, `token:…`, or before users could be disabled, holds).
+   */
   async fromBearer(token: string): Promise<Principal | null> {
     if (!token.startsWith(API_TOKEN_PREFIX)) return null;
     const record = await this.store.apiTokens.byHash(sha256(token));
     if (!record || record.revokedAt) return null;
+    const now = this.now();
+    if (record.expiresAt !== undefined && record.expiresAt <= now.toISOString()) return null;
+    if (!record.createdBy.startsWith('token:')) {
+      const creator = await this.store.users.byUsername(record.createdBy);
+      if (creator && (creator.disabled || creator.deletedAt !== undefined)) return null;
+    }
+    if (record.lastUsedAt === undefined || now.getTime() - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_MS) {
+      // Bookkeeping only: a store hiccup here must not fail the request.
+      this.store.apiTokens.touch(record.id, now.toISOString()).catch((err: unknown) => this.log.warn({ err }, 'could not record a token\'s last use'));
+    }
     return { via: 'token', actor: `token:${record.name}`, role: record.role, tokenId: record.id };
+  }
+
+  /** Why `fromBearer` refused this token, when its owner should be told (asked only after a refusal). */
+  async bearerRefusal(token: string): Promise<BearerRefusal | null> {
+    if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+    const record = await this.store.apiTokens.byHash(sha256(token));
+    if (!record || record.revokedAt || record.expiresAt === undefined) return null;
+    return record.expiresAt <= this.now().toISOString() ? 'token_expired' : null;
   }
 
   /** Called after any session or token is ended by a person (live connections re-check theirs). */
@@ -110,6 +144,26 @@ export class AuthService {
 
   private revoked(): void {
     for (const listener of this.revokeListeners) listener();
+  }
+
+  /** Called when a user is disabled or deleted: their live connections close at once, on every replica. */
+  onUserEnded(listener: (userId: string) => void): void {
+    this.userEndedListeners.push(listener);
+  }
+
+  /** Ends a disabled or deleted user's sessions and live connections; returns how many sessions there were. */
+  async endUser(userId: string): Promise<number> {
+    const ended = await this.store.sessions.deleteForUser(userId);
+    for (const listener of this.userEndedListeners) listener(userId);
+    this.revoked();
+    return ended;
+  }
+
+  /** Ends every session of a user but `keep` (their own password change keeps the session that made it). */
+  async revokeOtherSessions(userId: string, keep: string): Promise<number> {
+    const ended = await this.store.sessions.deleteForUser(userId, keep);
+    this.revoked();
+    return ended;
   }
 
   async logout(principal: Principal): Promise<void> {
@@ -124,9 +178,10 @@ export class AuthService {
     return ended;
   }
 
+  /** A user who is not deleted. */
   async userById(id: string): Promise<PublicUser | null> {
     const user = await this.store.users.byId(id);
-    return user ? toPublicUser(user) : null;
+    return user && user.deletedAt === undefined ? toPublicUser(user) : null;
   }
 
   /** Expired sessions are refused when used; this also drops them from the store, at most hourly. */
@@ -157,16 +212,18 @@ export class AuthService {
     return toPublicUser(user);
   }
 
+  /** The users who are not deleted (a deleted user's record stays only to keep their name taken). */
   async listUsers(): Promise<PublicUser[]> {
-    return (await this.store.users.list()).map(toPublicUser);
+    return (await this.store.users.list()).filter((u) => u.deletedAt === undefined).map(toPublicUser);
   }
 
   /** Creates an API token; the token itself is returned once and only its hash is kept. */
-  async createToken(input: { name: string; role: Role; createdBy: string }): Promise<{ record: ApiToken; token: string }> {
+  async createToken(input: { name: string; role: Role; createdBy: string; expiresAt?: string }): Promise<{ record: ApiToken; token: string }> {
     const token = API_TOKEN_PREFIX + randomSecret();
     const record: ApiTokenRecord = {
       id: randomUUID(), name: input.name, role: input.role, tokenHash: sha256(token),
       createdBy: input.createdBy, createdAt: this.now().toISOString(),
+      ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
     };
     await this.store.apiTokens.create(record);
     return { record: toApiToken(record), token };

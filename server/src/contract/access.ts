@@ -7,6 +7,8 @@ export interface PublicUser {
   username: string;
   role: Role;
   createdAt: string;
+  /** An admin disabled the user: they cannot sign in, their sessions ended. */
+  disabled?: boolean;
 }
 
 export interface LoginResponse {
@@ -22,6 +24,10 @@ export interface ApiToken {
   createdBy: string;
   createdAt: string;
   revokedAt?: string;
+  /** After this the token is refused (401 `token_expired`); absent: it does not expire. */
+  expiresAt?: string;
+  /** The last request made with it (recorded at most once a minute). */
+  lastUsedAt?: string;
 }
 
 /** `POST /api/tokens`: the record and, this once, the token. */
@@ -43,11 +49,35 @@ export interface AuditRecord {
 
 /** A user as the API shows it: a stored user carries its password hash, which must not leave. */
 export function toPublicUser(user: PublicUser): PublicUser {
-  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt };
+  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt, ...(user.disabled ? { disabled: true } : {}) };
 }
 
 /** A token as the API lists it: the stored one carries the token's hash, which must not leave. */
 export function toApiToken(token: ApiToken): ApiToken {
-  const { id, name, role, createdBy, createdAt, revokedAt } = token;
-  return { id, name, role, createdBy, createdAt, ...(revokedAt === undefined ? {} : { revokedAt }) };
+  const { id, name, role, createdBy, createdAt, revokedAt, expiresAt, lastUsedAt } = token;
+  return {
+    id, name, role, createdBy, createdAt,
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
+  };
+}
+
+/** The shortest password Vigil accepts (new users, a change, an admin's reset). */
+export const PASSWORD_MIN_LENGTH = 10;
+/** The longest an API token may live (`expiresInDays` / `expiresAt` of `POST /api/tokens`). */
+export const API_TOKEN_MAX_DAYS = 365;
+
+/** `POST /api/auth/password`: a signed-in user changes their own password. */
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** `POST /api/tokens`: at most one of `expiresInDays` and `expiresAt`; neither = never expires. */
+export interface NewApiTokenRequest {
+  name: string;
+  role: Role;
+  expiresInDays?: number;
+  expiresAt?: string;
 }

@@ -37,7 +37,13 @@ export async function principalFrom(auth: AuthService, authorization: string | u
 export function authenticate(auth: AuthService): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const principal = await principalFrom(auth, req.headers.authorization, req.headers.cookie);
-    if (!principal) throw unauthenticated();
+    if (!principal) {
+      const bearer = bearerFrom(req.headers.authorization);
+      if (bearer !== undefined && (await auth.bearerRefusal(bearer)) === 'token_expired') {
+        throw new HttpError(401, 'token_expired', 'This API token has expired; ask an admin for a new one (Admin → API tokens).');
+      }
+      throw unauthenticated();
+    }
     if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) {
       const sent = req.get('x-csrf-token');
       if (!sent || !principal.csrfToken || !safeEqual(sent, principal.csrfToken)) {

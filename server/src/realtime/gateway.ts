@@ -2,7 +2,9 @@
 // `auth.token`), greets it, forwards status changes, and answers `sync` after a reconnect.
 // A connection lives no longer than its credentials: when a session or token is ended (log out,
 // log out everywhere, an admin's revoke) and every minute (expiry), each socket's credentials are
-// checked again and the socket is closed when they no longer hold.
+// checked again and the socket is closed when they no longer hold; with Redis every replica checks.
+// A disabled or deleted user's sockets (each is in the room `user:<id>`) are closed at once on
+// every replica, without waiting for any check.
 // A page from a foreign origin may not open it (see http/origin.ts), and what one client may cost is
 // bounded (see sync-guard.ts): `sync` answers in pages capped in bytes.
 // With REDIS_URL every emit reaches the browsers on every replica (redis-fanout.ts); what Redis
@@ -33,6 +35,13 @@ interface SocketData {
 interface ReplicaEvents {
   /** Events the sender could not publish were missed by your browsers: have them catch up. */
   'replica:resync': () => void;
+  /** A session or token was ended on the sender: check your sockets' credentials now. */
+  'replica:recheck': () => void;
+}
+
+/** The room of a user's sockets, so that disabling them closes every one on every replica. */
+export function userRoom(userId: string): string {
+  return `user:${userId}`;
 }
 
 export type VigilServer = Server<ClientToServerEvents, ServerToClientEvents, ReplicaEvents, SocketData>;
@@ -86,7 +95,15 @@ export class RealtimeGateway {
         if (dropped > 0) this.io.serverSideEmit('replica:resync');
       },
     });
-    deps.auth.onRevoke(() => { void this.recheck(); });
+    deps.auth.onRevoke(() => {
+      void this.recheck();
+      if (this.fanout) this.io.serverSideEmit('replica:recheck');
+    });
+    // Through the adapter: with Redis this reaches the user's sockets on every replica.
+    deps.auth.onUserEnded((userId) => {
+      this.log.info({ userId }, 'user disabled or deleted: closing their live connections');
+      this.io.in(userRoom(userId)).disconnectSockets(true);
+    });
     this.recheckTimer = setInterval(() => { void this.recheck(); }, RECHECK_EVERY_MS);
     this.recheckTimer.unref();
     const guard = new SyncGuard(deps.limits, (key) => this.log.warn({ principal: key }, 'sync rate limit reached; refusing further syncs this window'));
@@ -104,6 +121,8 @@ export class RealtimeGateway {
         callback(`origin_not_allowed: ${verdict.message}`, false);
       },
     });
+
+    this.io.on('replica:recheck', () => { void this.recheck(); });
 
     this.io.on('replica:resync', () => {
       this.log.info('another replica could not publish through redis for a while; this replica\'s browsers catch up');
@@ -136,6 +155,7 @@ export class RealtimeGateway {
       const p = socket.data.principal;
       const key = principalKey(p);
       guard.openSocket(key);
+      if (p.user) void socket.join(userRoom(p.user.id));
       socket.emit('server:hello', {
         serverTime: new Date().toISOString(),
         user: p.user ?? { id: p.tokenId ?? p.actor, username: p.actor, role: p.role, createdAt: new Date(0).toISOString() },

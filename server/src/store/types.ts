@@ -12,6 +12,15 @@ export type { AuditRecord, Page, StoreKind } from '../contract/index.ts';
 export interface UserRecord extends PublicUser {
   passwordHash: string;
   disabled?: boolean;
+  /** Set when an admin deleted the user: the record stays so the name is never given to someone else. */
+  deletedAt?: string;
+}
+
+/** What `users.update` may change. */
+export interface UserPatch {
+  disabled?: boolean;
+  passwordHash?: string;
+  deletedAt?: string;
 }
 
 export interface SessionRecord {
@@ -152,13 +161,16 @@ export interface UserRepository {
   byId(id: string): Promise<UserRecord | null>;
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
+  /** False when there is no such user (or it is deleted: a deleted user never changes again). */
+  update(id: string, patch: UserPatch): Promise<boolean>;
 }
 
 export interface SessionRepository {
   create(session: SessionRecord): Promise<void>;
   get(idHash: string): Promise<SessionRecord | null>;
   delete(idHash: string): Promise<void>;
-  deleteForUser(userId: string): Promise<number>;
+  /** Every session of the user but `except` (an idHash), if given. */
+  deleteForUser(userId: string, except?: string): Promise<number>;
   deleteExpired(now: string): Promise<number>;
 }
 
@@ -167,6 +179,31 @@ export interface ApiTokenRepository {
   byHash(tokenHash: string): Promise<ApiTokenRecord | null>;
   list(): Promise<ApiTokenRecord[]>;
   revoke(id: string, at: string): Promise<boolean>;
+  /** Revokes every token `createdBy` made (its creator was deleted); returns the ids revoked. */
+  revokeCreatedBy(createdBy: string, at: string): Promise<string[]>;
+  /** Records a use of the token. */
+  touch(id: string, at: string): Promise<void>;
+}
+
+/** One sign-in throttle key's failures (ms since the epoch): auth/login-throttle.ts keeps the rules. */
+export interface ThrottleEntry {
+  failures: number[];
+  lockedUntil: number;
+  /** When the entry no longer matters (its last failure left the window and its lock ended): prunable. */
+  expiresAt: number;
+}
+
+export interface LoginThrottleRepository {
+  get(key: string): Promise<ThrottleEntry | null>;
+  /**
+   * Reads the entry, applies `change` and stores what it returns (null deletes), safely against
+   * another replica changing the same key at the same time (`change` may then run again).
+   */
+  update<T>(key: string, change: (current: ThrottleEntry | null) => { entry: ThrottleEntry | null; result: T }): Promise<T>;
+  delete(key: string): Promise<void>;
+  /** Deletes the entries expired at `now`, then the soonest to expire beyond `maxKeys`; returns how many. */
+  prune(now: number, maxKeys: number): Promise<number>;
+  count(): Promise<number>;
 }
 
 export interface AuditRepository {
@@ -370,6 +407,8 @@ export interface Store {
   users: UserRepository;
   sessions: SessionRepository;
   apiTokens: ApiTokenRepository;
+  /** Sign-in failures per username and per address, shared by every replica (auth/login-throttle.ts). */
+  loginThrottle: LoginThrottleRepository;
   audit: AuditRepository;
   settings: SettingRepository;
   configs: ConfigRepository;

@@ -6,6 +6,7 @@ import type { Signal } from '../../src/domain/signal.ts';
 import type { Store } from '../../src/store/types.ts';
 import { InvalidCursorError, StoreUnavailableError } from '../../src/store/types.ts';
 import { accessContract } from './store-contract-access.ts';
+import { accountsContract } from './store-contract-accounts.ts';
 import { changesContract } from './store-contract-changes.ts';
 import { pagingContract } from './store-contract-paging.ts';
 import { syncContract } from './store-contract-sync.ts';
@@ -340,6 +341,7 @@ export function storeContract(name: string, makeStore: () => StoreHandle): void 
     });
 
     accessContract(ctx);
+    accountsContract(ctx);
     syncContract(ctx);
     pagingContract(ctx);
     changesContract(ctx);

@@ -39,6 +39,9 @@ alertsContract('embedded (SQLite)', () => {
     async forgetHistory() {
       const db = new DatabaseSync(path.join(dir, DATABASE_FILE));
       db.exec('DROP TABLE alerts; DROP TABLE alert_labels; DROP TABLE alert_periods; DROP TABLE alert_incidents; PRAGMA user_version = 8');
+      // Back to version 8 means without what later versions added, so that they apply again (v11: accounts).
+      db.exec(`DROP TABLE login_throttle; DROP INDEX api_tokens_by_creator; ALTER TABLE api_tokens DROP COLUMN expires_at;
+        ALTER TABLE api_tokens DROP COLUMN last_used_at; ALTER TABLE users DROP COLUMN deleted_at`);
       db.close();
     },
   };

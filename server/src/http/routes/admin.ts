@@ -1,7 +1,7 @@
 // Admin-only: users (with their sessions and sign-in lock) and API tokens (API.md), and the audit log.
 import { Router } from 'express';
 import { z } from 'zod';
-import { ROLES } from '../../contract/index.ts';
+import { API_TOKEN_MAX_DAYS, PASSWORD_MIN_LENGTH, ROLES } from '../../contract/index.ts';
 import { UsernameTakenError, type AuthService } from '../../auth/service.ts';
 import type { AuditLog } from '../../audit.ts';
 import type { LoginThrottle } from '../../auth/login-throttle.ts';
@@ -13,14 +13,28 @@ const role = z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` });
 
 const newUser = z.object({
   username: z.string().trim().regex(/^[a-zA-Z0-9._-]{2,64}$/, '2–64 letters, digits, dots, dashes or underscores'),
-  password: z.string().min(10, 'at least 10 characters').max(1024),
+  password: z.string().min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`).max(1024),
   role,
 });
+
+const DAY_MS = 86_400_000;
 
 const newToken = z.object({
   name: z.string().trim().min(1, 'required').max(100),
   role,
-});
+  expiresInDays: z.number().int('whole days').min(1, 'at least 1 day').max(API_TOKEN_MAX_DAYS, `at most ${API_TOKEN_MAX_DAYS} days`).optional(),
+  expiresAt: z.iso.datetime({ offset: true, message: 'an ISO-8601 time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+}).refine((t) => t.expiresInDays === undefined || t.expiresAt === undefined, { message: 'give expiresInDays or expiresAt, not both', path: ['expiresAt'] });
+
+/** When a new token expires (ISO), or undefined when it does not; a time past or too far is refused. */
+function tokenExpiry(input: { expiresInDays?: number | undefined; expiresAt?: string | undefined }, now: number): string | undefined {
+  if (input.expiresInDays !== undefined) return new Date(now + input.expiresInDays * DAY_MS).toISOString();
+  if (input.expiresAt === undefined) return undefined;
+  const at = Date.parse(input.expiresAt);
+  if (at <= now) throw new HttpError(400, 'invalid_request', `expiresAt (${input.expiresAt}) is in the past; give a future time or expiresInDays.`);
+  if (at > now + API_TOKEN_MAX_DAYS * DAY_MS) throw new HttpError(400, 'invalid_request', `expiresAt is more than ${API_TOKEN_MAX_DAYS} days away; a token lives at most that long (leave both out for one that never expires).`);
+  return new Date(at).toISOString();
+}
 
 const auditQuery = z.object({
   limit: limit(500, 100),
@@ -67,7 +81,7 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
   // Lifts a sign-in lock on the username after too many failed attempts.
   r.post('/users/:id/unlock', admin, async (req, res) => {
     const user = await userOf(String(req.params['id']));
-    throttle.unlock(user.username);
+    await throttle.unlock(user.username);
     await audit.record({ ...auditContext(req), action: 'user.unlock', target: user.username, outcome: 'ok' });
     res.status(204).end();
   });
@@ -79,8 +93,9 @@ export function adminRoutes(auth: AuthService, audit: AuditLog, throttle: LoginT
   r.post('/tokens', admin, async (req, res) => {
     const input = parseBody(newToken, req);
     const by = auditContext(req);
-    const { record, token } = await auth.createToken({ ...input, createdBy: by.actor });
-    await audit.record({ ...by, action: 'token.create', target: record.name, outcome: 'ok', detail: { id: record.id, role: record.role } });
+    const expiresAt = tokenExpiry(input, Date.now());
+    const { record, token } = await auth.createToken({ name: input.name, role: input.role, createdBy: by.actor, ...(expiresAt ? { expiresAt } : {}) });
+    await audit.record({ ...by, action: 'token.create', target: record.name, outcome: 'ok', detail: { id: record.id, role: record.role, ...(expiresAt ? { expiresAt } : {}) } });
     res.status(201).json({ ...record, token });
   });
 

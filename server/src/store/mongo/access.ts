@@ -1,7 +1,7 @@
 // Who may use Vigil: users, their sessions, and API tokens.
 import { CONFLICTS, refuseDuplicate } from '../conflicts.ts';
 import type {
-  ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
+  ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserPatch, UserRecord, UserRepository,
 } from '../types.ts';
 import { usernameKey } from '../usernames.ts';
 import type { MongoHandle } from './collections.ts';
@@ -38,6 +38,20 @@ export class MongoUsers implements UserRepository {
   async count(): Promise<number> {
     return this.handle.collections.users.countDocuments();
   }
+
+  async update(id: string, patch: UserPatch): Promise<boolean> {
+    const set: Record<string, unknown> = {};
+    const unset: Record<string, ''> = {};
+    if (patch.disabled === true) set['disabled'] = true;
+    if (patch.disabled === false) unset['disabled'] = '';
+    if (patch.passwordHash !== undefined) set['passwordHash'] = patch.passwordHash;
+    if (patch.deletedAt !== undefined) set['deletedAt'] = patch.deletedAt;
+    const result = await this.handle.collections.users.updateOne(
+      { _id: id, deletedAt: { $exists: false } },
+      { ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) },
+    );
+    return result.matchedCount === 1;
+  }
 }
 
 export class MongoSessions implements SessionRepository {
@@ -60,8 +74,8 @@ export class MongoSessions implements SessionRepository {
     await this.handle.collections.sessions.deleteOne({ _id: idHash });
   }
 
-  async deleteForUser(userId: string): Promise<number> {
-    return (await this.handle.collections.sessions.deleteMany({ userId })).deletedCount;
+  async deleteForUser(userId: string, except?: string): Promise<number> {
+    return (await this.handle.collections.sessions.deleteMany({ userId, ...(except === undefined ? {} : { _id: { $ne: except } }) })).deletedCount;
   }
 
   async deleteExpired(now: string): Promise<number> {
@@ -97,5 +111,17 @@ export class MongoApiTokens implements ApiTokenRepository {
       { $set: { revokedAt: at } },
     );
     return result.modifiedCount === 1;
+  }
+
+  async revokeCreatedBy(createdBy: string, at: string): Promise<string[]> {
+    const tokens = this.handle.collections.apiTokens;
+    const live = await tokens.find({ createdBy, revokedAt: { $exists: false } }, { projection: { _id: 1 } }).toArray();
+    const ids = live.map((doc) => doc._id);
+    if (ids.length > 0) await tokens.updateMany({ _id: { $in: ids }, revokedAt: { $exists: false } }, { $set: { revokedAt: at } });
+    return ids;
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    await this.handle.collections.apiTokens.updateOne({ _id: id }, { $set: { lastUsedAt: at } });
   }
 }

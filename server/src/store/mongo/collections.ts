@@ -4,7 +4,7 @@ import type { Collection, Db, IndexDirection } from 'mongodb';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { StoreUnavailableError } from '../types.ts';
 import type {
-  AlertDoc, AlertIncidentDoc, AlertPeriodDoc, ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
+  AlertDoc, AlertIncidentDoc, AlertPeriodDoc, ApiTokenDoc, AuditDoc, ConfigDocument, CursorDoc, IncidentAliasDoc, IncidentDoc, LeaseDoc, LoginThrottleDoc, OutboxDoc, PostmortemDoc, SessionDoc, SettingDoc, SignalDoc, TimelineDoc, UserDoc,
 } from './documents.ts';
 
 export interface Collections {
@@ -17,6 +17,7 @@ export interface Collections {
   users: Collection<UserDoc>;
   sessions: Collection<SessionDoc>;
   apiTokens: Collection<ApiTokenDoc>;
+  loginThrottle: Collection<LoginThrottleDoc>;
   audit: Collection<AuditDoc>;
   settings: Collection<SettingDoc>;
   configs: Collection<ConfigDocument>;
@@ -41,6 +42,7 @@ export function collectionsOf(db: Db): Collections {
     users: db.collection<UserDoc>('users'),
     sessions: db.collection<SessionDoc>('sessions'),
     apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
+    loginThrottle: db.collection<LoginThrottleDoc>('login_throttle'),
     audit: db.collection<AuditDoc>('audit'),
     settings: db.collection<SettingDoc>('settings'),
     configs: db.collection<ConfigDocument>('config_docs'),
@@ -81,6 +83,8 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'sessions', name: 'by_user', keys: { userId: 1 } },
   { collection: 'sessions', name: 'by_expiry', keys: { expiresAt: 1 } },
   { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
+  { collection: 'apiTokens', name: 'by_creator', keys: { createdBy: 1 } },
+  { collection: 'loginThrottle', name: 'by_expiry', keys: { expiresAt: 1, _id: 1 } },
   { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
   { collection: 'signals', name: 'by_store_time', keys: { storedAt: 1, _id: 1 } },
   { collection: 'leases', name: 'by_term', keys: { term: -1 } },

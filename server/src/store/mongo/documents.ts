@@ -76,6 +76,8 @@ export interface PostmortemDoc {
 export type UserDoc = Omit<UserRecord, 'id'> & { _id: string; usernameKey?: string };
 export type SessionDoc = Omit<SessionRecord, 'idHash'> & { _id: string };
 export type ApiTokenDoc = Omit<ApiTokenRecord, 'id'> & { _id: string };
+/** A sign-in throttle key's counts; `v` is bumped by every write (compare-and-set across replicas). */
+export interface LoginThrottleDoc { _id: string; failures: number[]; lockedUntil: number; expiresAt: number; v: number }
 
 export interface AuditDoc {
   _id: string;
@@ -204,6 +206,7 @@ export function userToDoc(user: UserRecord): UserDoc {
     role: user.role,
     createdAt: user.createdAt,
     ...(user.disabled ? { disabled: true } : {}),
+    ...definedOnly({ deletedAt: user.deletedAt }),
   };
 }
 
@@ -215,6 +218,7 @@ export function docToUser(doc: UserDoc): UserRecord {
     role: doc.role,
     createdAt: doc.createdAt,
     ...(doc.disabled ? { disabled: true } : {}),
+    ...definedOnly({ deletedAt: doc.deletedAt }),
   };
 }
 
@@ -248,7 +252,7 @@ export function tokenToDoc(token: ApiTokenRecord): ApiTokenDoc {
     tokenHash: token.tokenHash,
     createdBy: token.createdBy,
     createdAt: token.createdAt,
-    ...definedOnly({ revokedAt: token.revokedAt }),
+    ...definedOnly({ revokedAt: token.revokedAt, expiresAt: token.expiresAt, lastUsedAt: token.lastUsedAt }),
   };
 }
 
@@ -260,7 +264,7 @@ export function docToToken(doc: ApiTokenDoc): ApiTokenRecord {
     tokenHash: doc.tokenHash,
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
-    ...definedOnly({ revokedAt: doc.revokedAt }),
+    ...definedOnly({ revokedAt: doc.revokedAt, expiresAt: doc.expiresAt, lastUsedAt: doc.lastUsedAt }),
   };
 }
 

@@ -7,6 +7,7 @@ import { logCaseClashRenames } from '../usernames.ts';
 import type { CommitBatch, CommitResult, Store } from '../types.ts';
 import { StoreUnavailableError } from '../types.ts';
 import { MongoApiTokens, MongoSessions, MongoUsers } from './access.ts';
+import { MongoLoginThrottle } from './throttle.ts';
 import { MongoAudit, MongoCursors, MongoSettings } from './bookkeeping.ts';
 import { collectionsOf, ensureIndexes, MongoHandle } from './collections.ts';
 import { backfillAlertHistory, MongoAlerts } from './alerts.ts';
@@ -69,6 +70,7 @@ export class MongoStore implements Store {
   readonly users = new MongoUsers(this.handle);
   readonly sessions = new MongoSessions(this.handle);
   readonly apiTokens = new MongoApiTokens(this.handle);
+  readonly loginThrottle = new MongoLoginThrottle(this.handle);
   readonly audit = new MongoAudit(this.handle);
   readonly settings = new MongoSettings(this.handle);
   readonly configs = new MongoConfigs(this.handle);

@@ -3,7 +3,7 @@ import { ROLES } from '../../contract/index.ts';
 import { CONFLICTS, refuseDuplicate } from '../conflicts.ts';
 import { definedOnly, oneOf } from '../records.ts';
 import type {
-  ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserRecord, UserRepository,
+  ApiTokenRecord, ApiTokenRepository, SessionRecord, SessionRepository, UserPatch, UserRecord, UserRepository,
 } from '../types.ts';
 import type { Row, SqliteConnection } from './connection.ts';
 import { integer, isUniqueViolation, optionalText, orNull, text } from './connection.ts';
@@ -16,6 +16,7 @@ function toUser(row: Row): UserRecord {
     role: oneOf(row['role'], ROLES, 'user role'),
     createdAt: text(row, 'created_at'),
     ...(integer(row, 'disabled') === 1 ? { disabled: true } : {}),
+    ...definedOnly({ deletedAt: optionalText(row, 'deleted_at') }),
   };
 }
 
@@ -38,7 +39,9 @@ function toToken(row: Row): ApiTokenRecord {
     tokenHash: text(row, 'token_hash'),
     createdBy: text(row, 'created_by'),
     createdAt: text(row, 'created_at'),
-    ...definedOnly({ revokedAt: optionalText(row, 'revoked_at') }),
+    ...definedOnly({
+      revokedAt: optionalText(row, 'revoked_at'), expiresAt: optionalText(row, 'expires_at'), lastUsedAt: optionalText(row, 'last_used_at'),
+    }),
   };
 }
 
@@ -52,8 +55,8 @@ export class SqliteUsers implements UserRepository {
   async create(user: UserRecord): Promise<void> {
     await refuseDuplicate(
       () => this.conn
-        .statement('INSERT INTO users (id, username, password_hash, role, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(user.id, user.username, user.passwordHash, user.role, user.createdAt, user.disabled ? 1 : 0),
+        .statement('INSERT INTO users (id, username, password_hash, role, created_at, disabled, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(user.id, user.username, user.passwordHash, user.role, user.createdAt, user.disabled ? 1 : 0, orNull(user.deletedAt)),
       isUniqueViolation,
       CONFLICTS.username(user.username),
     );
@@ -77,6 +80,15 @@ export class SqliteUsers implements UserRepository {
   async count(): Promise<number> {
     const row = this.conn.statement('SELECT count(*) AS n FROM users').get();
     return row ? integer(row, 'n') : 0;
+  }
+
+  async update(id: string, patch: UserPatch): Promise<boolean> {
+    const result = this.conn.statement(`
+      UPDATE users SET
+        disabled = coalesce(?, disabled), password_hash = coalesce(?, password_hash), deleted_at = coalesce(?, deleted_at)
+      WHERE id = ? AND deleted_at IS NULL`)
+      .run(patch.disabled === undefined ? null : patch.disabled ? 1 : 0, orNull(patch.passwordHash), orNull(patch.deletedAt), id);
+    return Number(result.changes) === 1;
   }
 }
 
@@ -102,8 +114,8 @@ export class SqliteSessions implements SessionRepository {
     this.conn.statement('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
   }
 
-  async deleteForUser(userId: string): Promise<number> {
-    return Number(this.conn.statement('DELETE FROM sessions WHERE user_id = ?').run(userId).changes);
+  async deleteForUser(userId: string, except?: string): Promise<number> {
+    return Number(this.conn.statement('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?').run(userId, orNull(except)).changes);
   }
 
   async deleteExpired(now: string): Promise<number> {
@@ -121,8 +133,11 @@ export class SqliteApiTokens implements ApiTokenRepository {
   async create(token: ApiTokenRecord): Promise<void> {
     await refuseDuplicate(
       () => this.conn
-        .statement('INSERT INTO api_tokens (id, name, role, token_hash, created_by, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(token.id, token.name, token.role, token.tokenHash, token.createdBy, token.createdAt, orNull(token.revokedAt)),
+        .statement('INSERT INTO api_tokens (id, name, role, token_hash, created_by, created_at, revoked_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(
+          token.id, token.name, token.role, token.tokenHash, token.createdBy, token.createdAt,
+          orNull(token.revokedAt), orNull(token.expiresAt), orNull(token.lastUsedAt),
+        ),
       isUniqueViolation,
       CONFLICTS.apiToken(token.id),
     );
@@ -141,5 +156,14 @@ export class SqliteApiTokens implements ApiTokenRepository {
   async revoke(id: string, at: string): Promise<boolean> {
     const result = this.conn.statement('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
     return Number(result.changes) === 1;
+  }
+
+  async revokeCreatedBy(createdBy: string, at: string): Promise<string[]> {
+    return this.conn.statement('UPDATE api_tokens SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL RETURNING id')
+      .all(at, createdBy).map((row) => text(row, 'id'));
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    this.conn.statement('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 }

@@ -320,6 +320,32 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE alert_facts;
     `,
   },
+  {
+    // MERGE NOTE (issue 17): version 10 belongs to the incident-series part; this placeholder only
+    // keeps the numbering of this branch valid and is replaced by that migration when merged.
+    version: 10,
+    name: 'reserved (incident series)',
+    sql: 'SELECT 1;',
+  },
+  {
+    version: 11,
+    name: 'accounts: deleted users, token expiry and last use, the sign-in throttle',
+    // A deleted user stays (deleted_at) so their name is never re-used; the throttle's counts live
+    // here so a restart does not forget them (auth/login-throttle.ts), pruned by expires_at.
+    sql: `
+      ALTER TABLE users ADD COLUMN deleted_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+      CREATE INDEX api_tokens_by_creator ON api_tokens (created_by);
+      CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY,
+        failures TEXT NOT NULL,
+        locked_until INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX login_throttle_by_expiry ON login_throttle (expires_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: DatabaseSync): number {

@@ -16,6 +16,7 @@ import { caseClashRenames, migrate } from './migrations.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqlitePostmortems } from './postmortems.ts';
 import { SqliteSignals } from './signals.ts';
+import { SqliteLoginThrottle } from './throttle.ts';
 import { SqliteTimeline } from './timeline.ts';
 import { commitBatch } from './writes.ts';
 
@@ -45,6 +46,7 @@ export class SqliteStore implements Store {
   readonly users = new SqliteUsers(this.conn);
   readonly sessions = new SqliteSessions(this.conn);
   readonly apiTokens = new SqliteApiTokens(this.conn);
+  readonly loginThrottle = new SqliteLoginThrottle(this.conn);
   readonly audit = new SqliteAudit(this.conn);
   readonly settings = new SqliteSettings(this.conn);
   readonly configs = new SqliteConfigs(this.conn);

@@ -1,0 +1,114 @@
+// A user's life after creation: disabled and enabled again, deleted, their password changed by
+// themselves or reset by an admin. No HTTP here; http/routes/accounts.ts adapts it.
+// A deleted user's record stays, without a usable password, so their name is never given to
+// someone else: timelines, acks, post-mortems and the audit log name people by username, and a
+// new "alice" would otherwise read as the old one.
+import { ApiFailure, type PublicUser } from '../contract/index.ts';
+import type { Store, UserRecord } from '../store/types.ts';
+import type { AuthService } from './service.ts';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
+
+/** A refusal a person can act on; the error handler answers it as `{error: {code, message}}` with `status`. */
+export class AccountError extends ApiFailure {
+  override name = 'AccountError';
+}
+
+/** Who asks: a signed-in admin (whose own account is guarded) or an admin's API token. */
+export interface Caller {
+  userId?: string;
+}
+
+export interface Ended {
+  user: PublicUser;
+  sessions: number;
+}
+
+export class AccountService {
+  private readonly store: Store;
+  private readonly auth: AuthService;
+  private readonly now: () => Date;
+
+  constructor(store: Store, auth: AuthService, now: () => Date = () => new Date()) {
+    this.store = store;
+    this.auth = auth;
+    this.now = now;
+  }
+
+  /** Disabled: cannot sign in, their sessions end, their tokens stop working, their live connections close. */
+  async disable(caller: Caller, userId: string): Promise<Ended> {
+    const user = await this.target(userId);
+    await this.guard(caller, user, 'disable');
+    if (!(await this.store.users.update(user.id, { disabled: true }))) throw gone(userId);
+    const sessions = await this.auth.endUser(user.id);
+    return { user: { ...publicOf(user), disabled: true }, sessions };
+  }
+
+  /** Enabled again: they sign in anew (their old sessions stay ended); their tokens work again. */
+  async enable(userId: string): Promise<PublicUser> {
+    const user = await this.target(userId);
+    if (!(await this.store.users.update(user.id, { disabled: false }))) throw gone(userId);
+    return publicOf({ ...user, disabled: false });
+  }
+
+  /** Deleted: everything disable does, their tokens revoked for good, and the name kept taken. */
+  async delete(caller: Caller, userId: string): Promise<Ended & { tokens: string[] }> {
+    const user = await this.target(userId);
+    await this.guard(caller, user, 'delete');
+    const at = this.now().toISOString();
+    if (!(await this.store.users.update(user.id, { deletedAt: at, disabled: true, passwordHash: DUMMY_HASH }))) throw gone(userId);
+    const sessions = await this.auth.endUser(user.id);
+    const tokens = await this.store.apiTokens.revokeCreatedBy(user.username, at);
+    return { user: publicOf(user), sessions, tokens };
+  }
+
+  /** The signed-in user's own password: needs the current one; their other sessions end, this one stays. */
+  async changeOwn(userId: string, sessionHash: string, currentPassword: string, newPassword: string): Promise<Ended> {
+    const user = await this.target(userId);
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new AccountError(403, 'wrong_password', 'The current password is not right; the password was not changed.');
+    }
+    if (currentPassword === newPassword) {
+      throw new AccountError(400, 'same_password', 'The new password is the current one; choose another.');
+    }
+    if (!(await this.store.users.update(user.id, { passwordHash: await hashPassword(newPassword) }))) throw gone(userId);
+    const sessions = await this.auth.revokeOtherSessions(user.id, sessionHash);
+    return { user: publicOf(user), sessions };
+  }
+
+  /** An admin sets another user's password (a forgotten one): every session of theirs ends. */
+  async reset(caller: Caller, userId: string, newPassword: string): Promise<Ended> {
+    const user = await this.target(userId);
+    if (caller.userId === user.id) {
+      throw new AccountError(409, 'own_account', 'To change your own password use Account → Change password (POST /api/auth/password), which asks for the current one.');
+    }
+    if (!(await this.store.users.update(user.id, { passwordHash: await hashPassword(newPassword) }))) throw gone(userId);
+    const sessions = await this.auth.revokeSessions(user.id);
+    return { user: publicOf(user), sessions };
+  }
+
+  private async target(userId: string): Promise<UserRecord> {
+    const user = await this.store.users.byId(userId);
+    if (!user || user.deletedAt !== undefined) throw gone(userId);
+    return user;
+  }
+
+  /** Not oneself, and never the last enabled admin: Vigil must always keep someone who can administer it. */
+  private async guard(caller: Caller, user: UserRecord, what: 'disable' | 'delete'): Promise<void> {
+    if (caller.userId === user.id) {
+      throw new AccountError(409, 'own_account', `You cannot ${what} your own account; ask another admin.`);
+    }
+    if (user.role !== 'admin' || user.disabled) return;
+    const admins = (await this.store.users.list()).filter((u) => u.role === 'admin' && !u.disabled && u.deletedAt === undefined);
+    if (admins.length <= 1) {
+      throw new AccountError(409, 'last_admin', `"${user.username}" is the last enabled admin; make another user an admin (or enable one) before you ${what} this one.`);
+    }
+  }
+}
+
+function publicOf(user: UserRecord): PublicUser {
+  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt, ...(user.disabled ? { disabled: true } : {}) };
+}
+
+function gone(userId: string): AccountError {
+  return new AccountError(404, 'not_found', `User ${userId} not found (or deleted).`);
+}
