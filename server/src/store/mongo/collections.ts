@@ -84,6 +84,7 @@ const INDEXES: readonly IndexSpec[] = [
   { collection: 'sessions', name: 'by_expiry', keys: { expiresAt: 1 } },
   { collection: 'apiTokens', name: 'token_hash', keys: { tokenHash: 1 }, unique: true },
   { collection: 'apiTokens', name: 'by_creator', keys: { createdBy: 1 } },
+  { collection: 'loginThrottle', name: 'by_key', keys: { key: 1, v: -1 } },
   { collection: 'loginThrottle', name: 'by_expiry', keys: { expiresAt: 1, _id: 1 } },
   { collection: 'audit', name: 'newest_first', keys: { at: -1, _id: -1 } },
   { collection: 'signals', name: 'by_store_time', keys: { storedAt: 1, _id: 1 } },

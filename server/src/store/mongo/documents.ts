@@ -76,8 +76,8 @@ export interface PostmortemDoc {
 export type UserDoc = Omit<UserRecord, 'id'> & { _id: string; usernameKey?: string };
 export type SessionDoc = Omit<SessionRecord, 'idHash'> & { _id: string };
 export type ApiTokenDoc = Omit<ApiTokenRecord, 'id'> & { _id: string };
-/** A sign-in throttle key's counts; `v` is bumped by every write (compare-and-set across replicas). */
-export interface LoginThrottleDoc { _id: string; failures: number[]; lockedUntil: number; expiresAt: number; v: number }
+/** One version of a sign-in throttle key's counts: `_id` is "<key>#<v>" (mongo/throttle.ts); `gone` marks a deletion. */
+export interface LoginThrottleDoc { _id: string; key: string; v: number; writtenAt: number; failures: number[]; lockedUntil: number; expiresAt: number; gone?: true }
 
 export interface AuditDoc {
   _id: string;
