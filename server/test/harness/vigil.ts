@@ -6,11 +6,14 @@ import { createApp, type VigilApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/types.ts';
 import type { EngineOptions } from '../../src/domain/index.ts';
 
 export interface RunningVigil {
   url: string;
   app: VigilApp;
+  /** The store the app runs on: for tests that set up what the API cannot (a token's expiry in the past). */
+  store: Store;
   dataDir: string;
   announced: string[];
   stop(): Promise<void>;
@@ -48,6 +51,7 @@ export async function startVigil(env: Record<string, string> = {}, engine?: Part
   return {
     url: `http://127.0.0.1:${address.port}`,
     app,
+    store,
     dataDir,
     announced,
     stop: async () => {
