@@ -10,7 +10,8 @@ const optionalString = (v: unknown): boolean => v === undefined || typeof v === 
 
 export function isApiToken(v: unknown): v is ApiToken {
   return isRecord(v) && typeof v['id'] === 'string' && typeof v['name'] === 'string' && isOneOf(ROLES, v['role'])
-    && typeof v['createdBy'] === 'string' && typeof v['createdAt'] === 'string' && optionalString(v['revokedAt']);
+    && typeof v['createdBy'] === 'string' && typeof v['createdAt'] === 'string' && optionalString(v['revokedAt'])
+    && optionalString(v['expiresAt']) && optionalString(v['lastUsedAt']);
 }
 
 export function isCreatedApiToken(v: unknown): v is CreatedApiToken {
@@ -53,11 +54,40 @@ export async function unlockUser(userId: string): Promise<void> {
   await api.post(`/api/users/${encodeURIComponent(userId)}/unlock`);
 }
 
+/** Disabled: they cannot sign in, their sessions and live connections end, their tokens stop working. */
+export async function disableUser(userId: string): Promise<PublicUser> {
+  const answer = await api.post(`/api/users/${encodeURIComponent(userId)}/disable`);
+  if (!isPublicUser(answer)) throw badAnswer('the disabled user');
+  return answer;
+}
+
+export async function enableUser(userId: string): Promise<PublicUser> {
+  const answer = await api.post(`/api/users/${encodeURIComponent(userId)}/enable`);
+  if (!isPublicUser(answer)) throw badAnswer('the enabled user');
+  return answer;
+}
+
+export async function deleteUser(userId: string): Promise<void> {
+  await api.delete(`/api/users/${encodeURIComponent(userId)}`);
+}
+
+/** Sets another user's password; resolves with how many of their sessions ended. */
+export async function resetPassword(userId: string, password: string): Promise<number> {
+  const answer = await api.post(`/api/users/${encodeURIComponent(userId)}/password`, { password });
+  return isRecord(answer) && typeof answer['revoked'] === 'number' ? answer['revoked'] : 0;
+}
+
+/** The signed-in user's own password; resolves with how many of their other sessions ended. */
+export async function changeOwnPassword(currentPassword: string, newPassword: string): Promise<number> {
+  const answer = await api.post('/api/auth/password', { currentPassword, newPassword });
+  return isRecord(answer) && typeof answer['revoked'] === 'number' ? answer['revoked'] : 0;
+}
+
 export async function listTokens(): Promise<ApiToken[]> {
   return itemsOf(await api.get('/api/tokens'), isApiToken, 'the token list');
 }
 
-export async function createToken(input: { name: string; role: Role }): Promise<CreatedApiToken> {
+export async function createToken(input: { name: string; role: Role; expiresInDays?: number }): Promise<CreatedApiToken> {
   const answer = await api.post('/api/tokens', input);
   if (!isCreatedApiToken(answer)) throw badAnswer('the new token');
   return answer;

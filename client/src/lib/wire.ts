@@ -17,7 +17,8 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 const numOrNull = (v: unknown): boolean => v === null || num(v);
 
 export function isPublicUser(v: unknown): v is PublicUser {
-  return isRecord(v) && str(v['id']) && str(v['username']) && isOneOf(ROLES, v['role']) && str(v['createdAt']);
+  return isRecord(v) && str(v['id']) && str(v['username']) && isOneOf(ROLES, v['role']) && str(v['createdAt'])
+    && (v['disabled'] === undefined || typeof v['disabled'] === 'boolean');
 }
 
 /** A signed-in answer from login or /me. /me answers `{user: null}` for a bearer token: not a session. */
