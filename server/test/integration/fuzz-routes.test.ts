@@ -171,7 +171,24 @@ function targets(): Target[] {
     },
     { method: 'DELETE', declared: '/api/users/:id/sessions', path: unknownId.map((id) => `/api/users/${id}/sessions`), auth: 'api', limit: API_LIMIT },
     { method: 'POST', declared: '/api/users/:id/unlock', path: unknownId.map((id) => `/api/users/${id}/unlock`), auth: 'api', limit: API_LIMIT },
-    { method: 'POST', declared: '/api/tokens', path: p('/api/tokens'), body: invalidObject({ name: str(1, 100), role }), auth: 'api', limit: API_LIMIT },
+    {
+      method: 'POST', declared: '/api/tokens', path: p('/api/tokens'), auth: 'api', limit: API_LIMIT,
+      body: invalidObject({
+        name: str(1, 100), role,
+        expiresInDays: { valid: fc.integer({ min: 1, max: 365 }), invalid: fc.oneof(fc.integer({ min: 366 }), fc.integer({ max: 0 }), fc.constant(1.5), notAString.filter((v) => typeof v !== 'number' && v !== undefined)), required: false },
+      }),
+    },
+    { method: 'POST', declared: '/api/users/:id/disable', path: unknownId.map((id) => `/api/users/${id}/disable`), auth: 'api', limit: API_LIMIT },
+    { method: 'POST', declared: '/api/users/:id/enable', path: unknownId.map((id) => `/api/users/${id}/enable`), auth: 'api', limit: API_LIMIT },
+    { method: 'DELETE', declared: '/api/users/:id', path: unknownId.map((id) => `/api/users/${id}`), auth: 'api', limit: API_LIMIT },
+    {
+      method: 'POST', declared: '/api/users/:id/password', path: unknownId.map((id) => `/api/users/${id}/password`), auth: 'api', limit: API_LIMIT,
+      body: invalidObject({ password: str(10, 1024, [fc.string({ maxLength: 9 })]) }),
+    },
+    {
+      method: 'POST', declared: '/api/auth/password', path: p('/api/auth/password'), auth: 'api', limit: API_LIMIT,
+      body: invalidObject({ currentPassword: str(1, 1024, [], false), newPassword: str(10, 1024, [fc.string({ maxLength: 9 })]) }),
+    },
     { method: 'DELETE', declared: '/api/tokens/:id', path: unknownId.map((id) => `/api/tokens/${id}`), auth: 'api', limit: API_LIMIT },
     { method: 'POST', declared: '/api/incidents/:id/notes', path: someIncident().map((id) => `/api/incidents/${id}/notes`), body: invalidObject({ text: str(1, 10_000) }), auth: 'api', limit: API_LIMIT },
     { method: 'POST', declared: '/api/incidents/:id/acknowledge', path: unknownId.map((id) => `/api/incidents/${id}/acknowledge`), auth: 'api', limit: API_LIMIT },

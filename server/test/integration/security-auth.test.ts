@@ -280,6 +280,8 @@ describe('audit log', () => {
     'POST /api/me/page-test': 'not audited: sends test messages, stores nothing',
     // The ack link acts as the person paged, not as a signed-in caller: paging.test.ts checks its record.
     'POST /api/ack/:token': 'paging.test.ts',
+    // Changing the admin's own password here would end the other sessions this suite signs in with.
+    'POST /api/auth/password': 'accounts.test.ts',
   };
 
   test('every state-changing route writes who, what, when and from where', async () => {
@@ -303,6 +305,10 @@ describe('audit log', () => {
       ['DELETE /api/tokens/:id', () => c.send('DELETE', `/api/tokens/${token.body.id}`), 'token.revoke'],
       ['POST /api/users/:id/unlock', () => c.send('POST', `/api/users/${user.body.id}/unlock`), 'user.unlock'],
       ['DELETE /api/users/:id/sessions', () => c.send('DELETE', `/api/users/${user.body.id}/sessions`), 'user.sessions.revoke'],
+      ['POST /api/users/:id/disable', () => c.send('POST', `/api/users/${user.body.id}/disable`), 'user.disable'],
+      ['POST /api/users/:id/enable', () => c.send('POST', `/api/users/${user.body.id}/enable`), 'user.enable'],
+      ['POST /api/users/:id/password', () => c.send('POST', `/api/users/${user.body.id}/password`, { password: 'audited-password-2' }), 'user.password.reset'],
+      ['DELETE /api/users/:id', () => c.send('DELETE', `/api/users/${user.body.id}`), 'user.delete'],
       ['POST /api/notification-channels', async () => {
         const r = await c.send('POST', '/api/notification-channels', { name: 'audited hook', type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } });
         paging.channel = r.body.id;
