@@ -172,6 +172,8 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
       'NOTIFY_SECRET_KEY is not set: with several replicas each would seal channel secrets with its own key file, and a new leader could not open them. Give every replica the same NOTIFY_SECRET_KEY (docs/scale-out.md)');
   }
   const pagingDirectory = new PagingDirectory(deps.store, secretBox);
+  // A disabled or deleted user is not paged (the directory leaves them out): re-read it now.
+  accounts.onChange(() => pagingDirectory.invalidate());
   const sendContext = { allowPrivate: config.paging.allowPrivate, ...(config.paging.smtp ? { smtp: config.paging.smtp } : {}) };
   const send: Send = (channel, message, delivery) => sendPage(channel, message, delivery, sendContext);
   // Pages go out only while this replica leads; test pages from any replica.

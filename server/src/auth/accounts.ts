@@ -27,6 +27,7 @@ export class AccountService {
   private readonly store: Store;
   private readonly auth: AuthService;
   private readonly now: () => Date;
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(store: Store, auth: AuthService, now: () => Date = () => new Date()) {
     this.store = store;
@@ -34,11 +35,21 @@ export class AccountService {
     this.now = now;
   }
 
+  /** Called when who may be paged changed (a user disabled, enabled or deleted): paging re-reads its people. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
   /** Disabled: cannot sign in, their sessions end, their tokens stop working, their live connections close. */
   async disable(caller: Caller, userId: string): Promise<Ended> {
     const user = await this.target(userId);
     await this.guard(caller, user, 'disable');
     if (!(await this.store.users.update(user.id, { disabled: true }))) throw gone(userId);
+    this.changed();
     const sessions = await this.auth.endUser(user.id);
     return { user: { ...publicOf(user), disabled: true }, sessions };
   }
@@ -47,6 +58,7 @@ export class AccountService {
   async enable(userId: string): Promise<PublicUser> {
     const user = await this.target(userId);
     if (!(await this.store.users.update(user.id, { disabled: false }))) throw gone(userId);
+    this.changed();
     return publicOf({ ...user, disabled: false });
   }
 
@@ -56,6 +68,7 @@ export class AccountService {
     await this.guard(caller, user, 'delete');
     const at = this.now().toISOString();
     if (!(await this.store.users.update(user.id, { deletedAt: at, disabled: true, passwordHash: DUMMY_HASH }))) throw gone(userId);
+    this.changed();
     const sessions = await this.auth.endUser(user.id);
     const tokens = await this.store.apiTokens.revokeCreatedBy(user.username, at);
     return { user: publicOf(user), sessions, tokens };
