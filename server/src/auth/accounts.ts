@@ -48,7 +48,9 @@ export class AccountService {
   async disable(caller: Caller, userId: string): Promise<Ended> {
     const user = await this.target(userId);
     await this.guard(caller, user, 'disable');
+    const wasEnabledAdmin = isEnabledAdmin(user);
     if (!(await this.store.users.update(user.id, { disabled: true }))) throw gone(userId);
+    if (wasEnabledAdmin) await this.adminRemains(user, 'disable');
     this.changed();
     const sessions = await this.auth.endUser(user.id);
     return { user: { ...publicOf(user), disabled: true }, sessions };
@@ -67,6 +69,10 @@ export class AccountService {
     const user = await this.target(userId);
     await this.guard(caller, user, 'delete');
     const at = this.now().toISOString();
+    // Disabled first: the check that an admin remains can still undo that, not a deletion.
+    const wasEnabledAdmin = isEnabledAdmin(user);
+    if (!(await this.store.users.update(user.id, { disabled: true }))) throw gone(userId);
+    if (wasEnabledAdmin) await this.adminRemains(user, 'delete');
     if (!(await this.store.users.update(user.id, { deletedAt: at, disabled: true, passwordHash: DUMMY_HASH }))) throw gone(userId);
     this.changed();
     const sessions = await this.auth.endUser(user.id);
@@ -110,16 +116,36 @@ export class AccountService {
     if (caller.userId === user.id) {
       throw new AccountError(409, 'own_account', `You cannot ${what} your own account; ask another admin.`);
     }
-    if (user.role !== 'admin' || user.disabled) return;
-    const admins = (await this.store.users.list()).filter((u) => u.role === 'admin' && !u.disabled && u.deletedAt === undefined);
-    if (admins.length <= 1) {
-      throw new AccountError(409, 'last_admin', `"${user.username}" is the last enabled admin; make another user an admin (or enable one) before you ${what} this one.`);
-    }
+    if (!isEnabledAdmin(user)) return;
+    if (enabledAdmins(await this.store.users.list()).length <= 1) throw lastAdmin(user, what);
   }
+
+  /**
+   * After disabling an enabled admin: two admins disabling each other at once (here or on another
+   * replica) both passed `guard`; whoever finds no enabled admin left undoes their own change, so
+   * Vigil never stays without one (at worst both are undone and both asked to try again).
+   */
+  private async adminRemains(user: UserRecord, what: 'disable' | 'delete'): Promise<void> {
+    if (enabledAdmins(await this.store.users.list()).length > 0) return;
+    await this.store.users.update(user.id, { disabled: false });
+    throw lastAdmin(user, what);
+  }
+}
+
+function isEnabledAdmin(u: UserRecord): boolean {
+  return u.role === 'admin' && !u.disabled && u.deletedAt === undefined;
+}
+
+function enabledAdmins(users: readonly UserRecord[]): UserRecord[] {
+  return users.filter(isEnabledAdmin);
 }
 
 function publicOf(user: UserRecord): PublicUser {
   return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt, ...(user.disabled ? { disabled: true } : {}) };
+}
+
+function lastAdmin(user: UserRecord, what: string): AccountError {
+  return new AccountError(409, 'last_admin', `"${user.username}" is the last enabled admin; make another user an admin (or enable one) before you ${what} this one.`);
 }
 
 function gone(userId: string): AccountError {
