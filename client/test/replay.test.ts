@@ -168,3 +168,17 @@ describe('replay inputs', () => {
     expect(parseInstant('2026-12-07T00:00:00.000Z', w)).toMatchObject({ kind: 'at', ms: w.endMs, note: expect.stringMatching(/after/) });
   });
 });
+
+describe('replay in words', () => {
+  it('says where the instant is relative to the opening, and what was wrong then', async () => {
+    const { relativeWords, instantWords } = await import('../src/lib/replay.ts');
+    const opened = '2026-12-06T07:00:00.000Z';
+    expect(relativeWords(ms(opened), opened)).toBe('as the incident opened');
+    expect(relativeWords(ms(opened) + 71, opened)).toBe('71 ms after the incident opened');
+    expect(relativeWords(ms(opened) - 134_000, opened)).toBe('2 min 14 s before the incident opened');
+    const life = dockerSignals('docker/events-lifecycle.json');
+    const inc = incident({ openedAt: new Date(at(life, 'container.die')).toISOString() });
+    const words = instantWords(replayAt(inc, [], life, at(life, 'container.die')), inc.openedAt);
+    expect(words).toMatch(/UTC, as the incident opened: 1 of 1 containers not running or unhealthy, no alert firing, incident open$/);
+  });
+});

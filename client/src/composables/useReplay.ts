@@ -61,18 +61,6 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
     note.value = null;
     if (opts.urlNow) { clearTimeout(urlTimer); writeUrl(); } else urlTimer ??= setTimeout(writeUrl, URL_EVERY_MS);
   }
-  watch(() => route.query['at'], (value) => {
-    if (typeof value === 'string' && value === written) return;
-    const parsed = parseInstant(value, window.value);
-    if (parsed.kind === 'at') {
-      atMs.value = parsed.ms;
-      note.value = parsed.note ?? null;
-    } else {
-      pause();
-      atMs.value = null;
-      note.value = parsed.kind === 'invalid' ? parsed.note : null;
-    }
-  }, { immediate: true });
 
   function step(dir: 1 | -1): void {
     if (atMs.value === null) return;
@@ -103,6 +91,20 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
     playTimer = undefined;
   }
   const toggle = (): void => (playing.value ? pause() : play());
+
+  // Declared after play's timer: an invalid `?at=` pauses while the watch first runs.
+  watch(() => route.query['at'], (value) => {
+    if (typeof value === 'string' && value === written) return;
+    const parsed = parseInstant(value, window.value);
+    if (parsed.kind === 'at') {
+      atMs.value = parsed.ms;
+      note.value = parsed.note ?? null;
+    } else {
+      pause();
+      atMs.value = null;
+      note.value = parsed.kind === 'invalid' ? parsed.note : null;
+    }
+  }, { immediate: true });
 
   // Closing replay takes `at` out of the URL first: a pending write must not put it back.
   onBeforeUnmount(() => {

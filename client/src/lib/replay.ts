@@ -280,9 +280,10 @@ function spanWords(ms: number): string {
 
 /** Where the instant is relative to the opening, in words: "2 min 14 s after the incident opened". */
 export function relativeWords(atMs: number, openedAt: string): string {
-  const d = atMs - Date.parse(openedAt);
-  if (Math.abs(d) < 1_000) return 'as the incident opened';
-  return `${spanWords(d)} ${d < 0 ? 'before' : 'after'} the incident opened`;
+  const d = Math.round(atMs - Date.parse(openedAt));
+  if (d === 0) return 'as the incident opened';
+  const span = Math.abs(d) < 1_000 ? `${Math.abs(d)} ms` : spanWords(d);
+  return `${span} ${d < 0 ? 'before' : 'after'} the incident opened`;
 }
 
 /** The instant for a screen reader (the slider's aria-valuetext): when, and what was wrong then. */
