@@ -27,7 +27,10 @@ const SERVICE = `e2e-replay-${suffix}`;
 const WEBHOOK_TOKEN = `e2e-${randomUUID()}`;
 const IDLE = "process.on('SIGTERM',()=>process.exit(0));console.log('up');setInterval(()=>{},1<<30)";
 
-interface Sig { id: string; at: string; kind: string; container?: string }
+interface Sig { id: string; at: string; kind: string; container?: string; receivedAt?: string }
+
+/** Replay shows a signal from when Vigil knew of it: when it happened, or when stored if later. */
+const known = (s: Sig): string => (s.receivedAt !== undefined && s.receivedAt > s.at ? s.receivedAt : s.at);
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -42,7 +45,10 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
 const iso = (ms: number): string => new Date(ms).toISOString();
 /** Polls wait this long at most: the full suite runs on two busy cores. */
 const POLL = { timeout: 20_000, interval: 100 };
-const mid = (a: string, b: string): number => Math.floor((Date.parse(a) + Date.parse(b)) / 2);
+const mid = (a: string, b: string): number => {
+  if (!(a < b)) throw new Error(`expected ${a} before ${b}`);
+  return Math.floor((Date.parse(a) + Date.parse(b)) / 2);
+};
 
 describeWith(ready, 'incident replay in a browser', ({ executablePath, endpoint, image }) => {
   let vigil: VigilProcess;
@@ -151,7 +157,7 @@ describeWith(ready, 'incident replay in a browser', ({ executablePath, endpoint,
     await page.getByTestId('replay-slider').waitFor();
 
     // 1. Before the kill: both running, no alert, the incident not open yet.
-    const before = mid(victimStart!.at > calmStart!.at ? victimStart!.at : calmStart!.at, kill!.at);
+    const before = mid([known(victimStart!), known(calmStart!)].sort().at(-1)!, known(kill!));
     await scrubTo(before);
     await expectState({ victim: 'running', calm: 'running', alerts: [], status: 'not-open' });
     await expect.poll(() => page.getByTestId('timeline').getByTestId('timeline-entry').count(), POLL).toBe(0);
@@ -160,12 +166,14 @@ describeWith(ready, 'incident replay in a browser', ({ executablePath, endpoint,
     // ← → on the slider step by event: from here the next event is the kill.
     await page.getByTestId('replay-slider').focus();
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.getByTestId('replay-panel').getAttribute('data-at'), POLL).toBe(kill!.at);
+    await expect.poll(() => page.getByTestId('replay-panel').getAttribute('data-at'), POLL).toBe(known(kill!));
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(async () => Date.parse((await page.getByTestId('replay-panel').getAttribute('data-at')) ?? '') < Date.parse(kill!.at), POLL).toBe(true);
+    await expect.poll(async () => Date.parse((await page.getByTestId('replay-panel').getAttribute('data-at')) ?? '') < Date.parse(known(kill!)), POLL).toBe(true);
 
     // 2. After the kill, the alert firing, before the restart was asked for.
-    const down = mid(alertAt, requested!.at);
+    const firingSignal = signals.find((s) => s.kind === 'alert.firing');
+    expect(firingSignal?.at).toBe(alertAt);
+    const down = mid(known(firingSignal!), known(requested!));
     await scrubTo(down);
     await expectState({ victim: 'dead', calm: 'running', alerts: ['ReplayDown'], status: 'open' });
     expect(await row(victim.name).textContent()).toContain('exit 137');
@@ -173,7 +181,9 @@ describeWith(ready, 'incident replay in a browser', ({ executablePath, endpoint,
     await screenshot(page, 'replay-2-killed-alert-firing.png');
 
     // 3. After the heal and the alert's end: both running, no alert, the incident mitigated.
-    const after = Math.max(Date.parse(healed!.at), Date.parse(alertEnd)) + 1_000;
+    const resolvedSignal = signals.find((s) => s.kind === 'alert.resolved');
+    expect(resolvedSignal?.at).toBe(alertEnd);
+    const after = Math.max(Date.parse(known(healed!)), Date.parse(known(resolvedSignal!))) + 1_000;
     await scrubTo(after);
     await expectState({ victim: 'running', calm: 'running', alerts: [], status: 'mitigated' });
     await screenshot(page, 'replay-3-after-heal.png');

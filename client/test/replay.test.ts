@@ -182,3 +182,30 @@ describe('replay in words', () => {
     expect(words).toMatch(/UTC, as the incident opened: 1 of 1 containers not running or unhealthy, no alert firing, incident open$/);
   });
 });
+
+describe('replay shows what Vigil knew then', () => {
+  it('counts a signal stored late (a late webhook, a backfill) from when it was stored, with its own time as "since"', () => {
+    const [firing] = webhook('alertmanager/am-webhook-firing.json');
+    if (!firing) throw new Error('no alert in the fixture');
+    const late = { ...firing, receivedAt: new Date(ms(firing.at) + 30_000).toISOString() };
+    expect(replayAt(open, [], [late], ms(firing.at) + 29_999).alerts).toEqual([]);
+    expect(replayAt(open, [], [late], ms(firing.at) + 30_000).alerts.map((a) => a.since)).toEqual([firing.at]);
+    const life = dockerSignals('docker/events-lifecycle.json');
+    const dieAt = at(life, 'container.die');
+    const backfilled = life.map((s) => ({ ...s, receivedAt: new Date(dieAt + 60_000).toISOString() }));
+    expect(replayAt(open, [], backfilled, dieAt).containers).toEqual([]);
+    expect(replayAt(open, [], backfilled, dieAt + 60_000).containers[0]?.state).toBe('dead');
+  });
+
+  it('shows a timeline entry, and steps to it, once its signals were known', () => {
+    const life = dockerSignals('docker/events-lifecycle.json');
+    const die = life.find((s) => s.kind === 'container.die');
+    if (!die) throw new Error('no die');
+    const storedAt = new Date(ms(die.at) + 5_000).toISOString();
+    const e = entry({ id: 'd', at: die.at, data: { signals: [{ ...die, receivedAt: storedAt }] } });
+    const inc = incident({ openedAt: die.at });
+    expect(replayAt(inc, [e], [], ms(die.at) + 4_999).entriesSoFar).toBe(0);
+    expect(replayAt(inc, [e], [], ms(storedAt)).entriesSoFar).toBe(1);
+    expect(eventInstants([e], [], { startMs: 0, endMs: Number.MAX_SAFE_INTEGER })).toEqual([ms(storedAt)]);
+  });
+});

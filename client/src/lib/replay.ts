@@ -1,5 +1,7 @@
 // Incident replay: the incident as it was at one instant, folded from the signals recorded up to
-// it (the timeline's and the replay route's), and the instant in the URL. Pure.
+// it (the timeline's and the replay route's), and the instant in the URL. Pure. What is shown at an
+// instant is what Vigil knew then: a signal counts from when it happened or, if Vigil stored it
+// later (a late webhook, a backfill after an outage), from when it was stored.
 import type { Incident, IncidentStatus, ReplaySignal, TimelineEntry } from '@vigil/server/contract';
 import { isRecord } from './wire.ts';
 
@@ -44,8 +46,21 @@ export interface ReplayState {
   entriesSoFar: number;
 }
 
-const byTime = <T extends { at: string; id: string }>(a: T, b: T): number =>
-  Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** When Vigil knew of a signal: when it happened, or when Vigil stored it if that was later. */
+export function knownMs(s: Pick<ReplaySignal, 'at' | 'receivedAt'>): number {
+  const at = Date.parse(s.at);
+  const received = s.receivedAt === undefined ? Number.NaN : Date.parse(s.receivedAt);
+  return Number.isNaN(received) ? at : Math.max(at, received);
+}
+
+/** When Vigil knew of a timeline entry: its time, or once every signal it stands for was known. */
+export function entryKnownMs(e: Pick<TimelineEntry, 'at' | 'data'>): number {
+  return Math.max(Date.parse(e.at), ...entrySignals(e).map(knownMs));
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byKnown = (a: ReplaySignal, b: ReplaySignal): number => knownMs(a) - knownMs(b) || Date.parse(a.at) - Date.parse(b.at) || byId(a, b);
+const byEntryKnown = (a: TimelineEntry, b: TimelineEntry): number => entryKnownMs(a) - entryKnownMs(b) || Date.parse(a.at) - Date.parse(b.at) || byId(a, b);
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
@@ -60,22 +75,23 @@ export function entrySignals(entry: Pick<TimelineEntry, 'data'>): ReplaySignal[]
     if (!isRecord(s)) continue;
     const id = str(s['id']); const at = str(s['at']); const kind = str(s['kind']);
     if (id === undefined || at === undefined || kind === undefined || Number.isNaN(Date.parse(at))) continue;
-    const container = str(s['container']); const service = str(s['service']);
+    const container = str(s['container']); const service = str(s['service']); const receivedAt = str(s['receivedAt']);
     out.push({
       id, at, kind, source: str(s['source']) ?? 'unknown', host: str(s['host']) ?? 'unknown',
       ...(container === undefined ? {} : { container }), ...(service === undefined ? {} : { service }),
+      ...(receivedAt === undefined ? {} : { receivedAt }),
       attributes: isRecord(s['attributes']) ? s['attributes'] : {},
     });
   }
   return out;
 }
 
-/** Every signal known to replay, once each (by id), in time order. */
+/** Every signal known to replay, once each (by id), in the order Vigil knew them. */
 export function mergeSignals(timeline: readonly TimelineEntry[], fetched: readonly ReplaySignal[]): ReplaySignal[] {
-  const byId = new Map<string, ReplaySignal>();
-  for (const s of fetched) if (!Number.isNaN(Date.parse(s.at))) byId.set(s.id, s);
-  for (const e of timeline) for (const s of entrySignals(e)) if (!byId.has(s.id)) byId.set(s.id, s);
-  return [...byId.values()].sort(byTime);
+  const seen = new Map<string, ReplaySignal>();
+  for (const s of fetched) if (!Number.isNaN(Date.parse(s.at))) seen.set(s.id, s);
+  for (const e of timeline) for (const s of entrySignals(e)) if (!seen.has(s.id)) seen.set(s.id, s);
+  return [...seen.values()].sort(byKnown);
 }
 
 interface Track {
@@ -152,7 +168,7 @@ function describe(t: Track): Pick<ContainerAt, 'state' | 'words' | 'tone' | 'sin
 
 const CONTAINER_KINDS = /^(container\.|supervisor\.restart$|user\.restart_requested$|action\.restart_result$)/;
 
-/** The containers, alerts and incident as they were at `atMs`: signals after it are not looked at. */
+/** The containers, alerts and incident as they were at `atMs`: signals Vigil knew of later are not looked at. */
 export function replayAt(
   incident: Pick<Incident, 'openedAt'>,
   timeline: readonly TimelineEntry[],
@@ -161,8 +177,8 @@ export function replayAt(
 ): ReplayState {
   const tracks = new Map<string, Track>();
   const alerts = new Map<string, AlertAt>();
-  for (const s of [...signals].sort(byTime)) {
-    if (Date.parse(s.at) > atMs) break;
+  for (const s of [...signals].sort(byKnown)) {
+    if (knownMs(s) > atMs) break;
     if (s.kind === 'alert.firing' || s.kind === 'alert.resolved') {
       const fingerprint = str(s.attributes['fingerprint']) ?? s.id;
       if (s.kind === 'alert.resolved') { alerts.delete(fingerprint); continue; }
@@ -192,7 +208,7 @@ export function replayAt(
     containers,
     alerts: [...alerts.values()].sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name)),
     incident: incidentAt(incident, timeline, atMs),
-    entriesSoFar: timeline.filter((e) => Date.parse(e.at) <= atMs).length,
+    entriesSoFar: timeline.filter((e) => entryKnownMs(e) <= atMs).length,
   };
 }
 
@@ -202,8 +218,8 @@ export function incidentAt(incident: Pick<Incident, 'openedAt'>, timeline: reado
   let acked: { by: string; at: string } | undefined;
   let mitigated = false;
   let resolved = false;
-  for (const e of [...timeline].sort(byTime)) {
-    if (Date.parse(e.at) > atMs) break;
+  for (const e of [...timeline].sort(byEntryKnown)) {
+    if (entryKnownMs(e) > atMs) break;
     if (e.kind === 'user.acknowledge' && acked === undefined) acked = { by: e.actor ?? 'someone', at: e.at };
     else if (e.kind === 'incident.mitigated') mitigated = true;
     else if (e.kind === 'incident.flapping') mitigated = false;
@@ -218,8 +234,7 @@ export interface ReplayWindow { startMs: number; endMs: number }
 /** The instants worth stepping to with ← →: every signal and timeline entry inside the window, once each. */
 export function eventInstants(timeline: readonly TimelineEntry[], signals: readonly ReplaySignal[], w: ReplayWindow): number[] {
   const set = new Set<number>();
-  for (const x of [...timeline, ...signals]) {
-    const ms = Date.parse(x.at);
+  for (const ms of [...timeline.map(entryKnownMs), ...signals.map(knownMs)]) {
     if (ms >= w.startMs && ms <= w.endMs) set.add(ms);
   }
   return [...set].sort((a, b) => a - b);

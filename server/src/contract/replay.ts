@@ -13,6 +13,8 @@ export interface ReplaySignal {
   /** Docker's container id, for container signals and the actions on a container. */
   container?: string;
   attributes: Record<string, unknown>;
+  /** When Vigil stored it: replay counts a signal from when Vigil knew of it. */
+  receivedAt?: string;
 }
 
 export interface ReplayAnswer {

@@ -34,6 +34,7 @@ function toReplaySignal(s: Signal): ReplaySignal {
     ...(s.service === undefined ? {} : { service: s.service }),
     ...(s.container === undefined ? {} : { container: s.container }),
     attributes: s.attributes,
+    ...(s.receivedAt === undefined ? {} : { receivedAt: s.receivedAt }),
   };
 }
 
