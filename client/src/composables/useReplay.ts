@@ -11,6 +11,8 @@ import {
 /** How often playing moves the instant, and how often the URL follows a moving instant. */
 const TICK_MS = 100;
 const URL_EVERY_MS = 300;
+/** New timeline entries while replay is open: the route is read again this long after the first. */
+const RELOAD_AFTER_MS = 3_000;
 
 export function useReplay(incident: () => Incident, timeline: () => readonly TimelineEntry[], now: Ref<Date>) {
   const route = useRoute();
@@ -45,6 +47,10 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
     }
   }
   void load();
+  // Another incident: read again. The incident goes on (new entries): read again, at most every few seconds.
+  watch(() => incident().id, () => { fetched.value = []; void load(); });
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  watch(() => timeline().length, () => { reloadTimer ??= setTimeout(() => { reloadTimer = undefined; void load(); }, RELOAD_AFTER_MS); });
 
   // The URL holds the instant; what this page wrote there is not read back as a new instant.
   let written: string | null = null;
@@ -82,7 +88,7 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
       const next = (atMs.value ?? window.value.startMs) + (t - lastTick) * speed.value;
       lastTick = t;
       setInstant(next);
-      if (next >= window.value.endMs) pause();
+      if (next >= window.value.endMs) stop();
     }, TICK_MS);
   }
   function pause(): void {
@@ -90,7 +96,13 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
     clearInterval(playTimer);
     playTimer = undefined;
   }
-  const toggle = (): void => (playing.value ? pause() : play());
+  /** A person's pause: the URL gets the very instant it stopped at (while playing it lags by up to URL_EVERY_MS). */
+  function stop(): void {
+    pause();
+    clearTimeout(urlTimer);
+    writeUrl();
+  }
+  const toggle = (): void => (playing.value ? stop() : play());
 
   // Declared after play's timer: an invalid `?at=` pauses while the watch first runs.
   watch(() => route.query['at'], (value) => {
@@ -110,7 +122,8 @@ export function useReplay(incident: () => Incident, timeline: () => readonly Tim
   onBeforeUnmount(() => {
     pause();
     clearTimeout(urlTimer);
+    clearTimeout(reloadTimer);
   });
 
-  return { window, atMs, state, note, loading, loadError, truncated, instants, playing, speed, setInstant, step, play, pause, toggle };
+  return { window, atMs, state, note, loading, loadError, truncated, instants, playing, speed, setInstant, step, play, pause: stop, toggle };
 }
