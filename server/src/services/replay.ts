@@ -14,6 +14,8 @@ export const REPLAY_LIMIT = 5_000;
 /** Before the window: the latest signals of each kind looked at, and kept per container or alert. */
 const BEFORE_PER_KIND = 100;
 const BEFORE_PER_SUBJECT = 3;
+/** How far back before the window to look: bounds the scan of a kind's index on a busy store. */
+export const BEFORE_LOOKBACK_MS = 7 * 86_400_000;
 
 export const REPLAY_KINDS: readonly string[] = [
   KIND.create, KIND.start, KIND.restart, KIND.kill, KIND.oom, KIND.die, KIND.stop, KIND.pause, KIND.unpause,
@@ -50,7 +52,8 @@ function subject(s: Signal): string {
 /** The latest few signals of each container and alert before the window (one query per kind, bounded). */
 async function before(store: Pick<Store, 'signals'>, service: string, from: string): Promise<Signal[]> {
   const to = new Date(Date.parse(from) - 1).toISOString();
-  const lists = await Promise.all(REPLAY_KINDS.map((kind) => store.signals.listKind({ kind, service, to, limit: BEFORE_PER_KIND })));
+  const since = new Date(Date.parse(from) - BEFORE_LOOKBACK_MS).toISOString();
+  const lists = await Promise.all(REPLAY_KINDS.map((kind) => store.signals.listKind({ kind, service, from: since, to, limit: BEFORE_PER_KIND })));
   const kept = new Map<string, Signal[]>();
   for (const s of lists.flat().sort(byTime).reverse()) {
     const list = kept.get(subject(s)) ?? [];

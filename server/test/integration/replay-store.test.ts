@@ -33,6 +33,8 @@ function replayContract(name: string, open: () => Promise<Store>): void {
         sig('old-3', min(-40), 'container.health_status.healthy'), sig('old-4', min(-30), 'container.health_status.healthy'),
         sig('old-5', min(-20), 'container.health_status.healthy'),
         sig('calm-start', min(-50), 'container.start', { container: 'c-calm', host: 'remote', attributes: { name: 'backend-b' } }),
+        // Older than the lookback (7 days before the window): not looked at.
+        sig('ancient', min(-10 - 7 * 24 * 60 - 1), 'container.start', { container: 'c-gone', attributes: { name: 'backend-gone' } }),
         // In the window, on two hosts.
         sig('kill', min(0), 'container.kill'), sig('die', min(0.01), 'container.die'),
         sig('alert', min(0.5), 'alert.firing', { source: 'alertmanager', host: 'am', container: undefined, attributes: { fingerprint: 'f1', alertname: 'Down' } } as Partial<Signal>),
