@@ -171,7 +171,7 @@ describe('replay inputs', () => {
 
 describe('replay in words', () => {
   it('says where the instant is relative to the opening, and what was wrong then', async () => {
-    const { relativeWords, instantWords } = await import('../src/lib/replay.ts');
+    const { relativeWords, instantWords } = await import('../src/lib/replay-words.ts');
     const opened = '2026-12-06T07:00:00.000Z';
     expect(relativeWords(ms(opened), opened)).toBe('as the incident opened');
     expect(relativeWords(ms(opened) + 71, opened)).toBe('71 ms after the incident opened');
