@@ -41,6 +41,7 @@ import { accountRoutes } from './http/routes/accounts.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { clientRoutes } from './http/static.ts';
 import { incidentRoutes } from './http/routes/incidents.ts';
+import { replayRoutes } from './http/routes/replay.ts';
 import { alertRoutes } from './http/routes/alerts.ts';
 import { AlertHistory } from './services/alerts.ts';
 import { webhookRoutes } from './http/routes/webhook.ts';
@@ -285,6 +286,7 @@ export function createApp(deps: AppDeps, config: Config): VigilApp {
   api.use(accountRoutes(accounts, audit));
   api.use(metricsQueryRoutes({ prometheus }));
   api.use(incidentRoutes({ queries: new IncidentQueries({ store: deps.store }), actions: incidentActions }));
+  api.use(replayRoutes({ store: deps.store }));
   api.use(alertRoutes({ history: new AlertHistory({ store: deps.store }) }));
   api.use(pagingRoutes({
     admin: pagingAdmin,

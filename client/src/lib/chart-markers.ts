@@ -21,6 +21,8 @@ export interface MarkerState {
   bands: readonly Band[];
   /** Where the band says "running": from the window's start (or this) to its end, outside `bands`. */
   colors: MarkerColors;
+  /** Replay's instant (ms): a solid line across the plot, drawn over everything else. */
+  cursor?: number | null;
 }
 
 /** Height of the running/down strip, drawn in the layout's bottom padding. */
@@ -88,6 +90,17 @@ export function incidentMarkersPlugin(state: () => MarkerState): Plugin<'line'> 
         ctx.fillStyle = colors[m.tone];
         ctx.fillText(m.label, labelX, top + 2 + row * 11);
         lastLabelRight = Math.max(lastLabelRight, labelX + width + 4);
+      }
+      const { cursor } = state();
+      if (cursor !== undefined && cursor !== null && cursor >= range.min && cursor <= range.max) {
+        const px = Math.round(x.getPixelForValue(cursor)) + 0.5;
+        ctx.strokeStyle = colors.text;
+        ctx.lineWidth = 2;
+        ctx.setLineDash([]);
+        ctx.beginPath();
+        ctx.moveTo(px, top);
+        ctx.lineTo(px, bottom);
+        ctx.stroke();
       }
       ctx.restore();
     },

@@ -18,6 +18,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['n'], what: 'Add a note', where: 'Incident' },
   { keys: ['r'], what: 'Restart the container (asks first)', where: 'Incident, containers' },
   { keys: ['p'], what: 'Open the post-mortem', where: 'Incident' },
+  { keys: ['←', '→'], what: 'Step to the previous / next event', where: 'Incident replay' },
+  { keys: ['Space'], what: 'Play or pause the replay', where: 'Incident replay' },
   { keys: ['Ctrl+S'], what: 'Save the post-mortem', where: 'Post-mortem' },
   { keys: ['j', 'k'], what: 'Move between containers', where: 'Containers' },
   { keys: ['Esc'], what: 'Close a dialog', where: 'Dialogs' },

@@ -14,3 +14,4 @@ export type * from './swarm.ts';
 export * from './silences.ts';
 export type * from './changes.ts';
 export type * from './alerts.ts';
+export type * from './replay.ts';
